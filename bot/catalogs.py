@@ -1,0 +1,98 @@
+"""Maintaining the gettext catalogs: extract, merge, compile (wraps Babel's own tools)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po, write_po
+
+from bot.i18n import DOMAIN, LOCALES_DIR
+from bot.locales import CATALOG_LOCALES
+
+ROOT = LOCALES_DIR.parent
+POT = LOCALES_DIR / f"{DOMAIN}.pot"
+# Babel's table gives Persian one form; Dari text needs singular and plural (as GNU gettext has it).
+PLURAL_FORMS = {"fa_AF": "nplurals=2; plural=(n > 1);"}
+
+
+def po_path(locale: str) -> Path:
+    return LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def _pybabel(*args: str) -> None:
+    CommandLineInterface().run(["pybabel", "-q", *args])
+
+
+def read_catalog(locale: str) -> Catalog:
+    with po_path(locale).open("rb") as handle:
+        return read_po(handle, locale=locale)
+
+
+def _write(locale: str, catalog: Catalog) -> None:
+    with po_path(locale).open("wb") as handle:
+        write_po(handle, catalog, width=100, omit_header=False)
+
+
+def _fix_header(locale: str) -> None:
+    forms = PLURAL_FORMS.get(locale)
+    if forms is None:
+        return
+    text = po_path(locale).read_text(encoding="utf-8")
+    lines = [
+        f'"Plural-Forms: {forms}\\n"' if line.startswith('"Plural-Forms:') else line
+        for line in text.splitlines()
+    ]
+    po_path(locale).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def update() -> None:
+    """Extract source strings, merge them into every catalog, and fill English from the source."""
+    _pybabel(
+        "extract",
+        "-F",
+        str(ROOT / "babel.cfg"),
+        "-k",
+        "N_",
+        "-k",
+        "ngettext:1,2",
+        "--sort-output",
+        "--no-location",
+        "--project=Rafiq",
+        "-o",
+        str(POT),
+        str(ROOT),
+    )
+    for locale in CATALOG_LOCALES:
+        if po_path(locale).exists():
+            _pybabel(
+                "update",
+                "-D",
+                DOMAIN,
+                "-i",
+                str(POT),
+                "-d",
+                str(LOCALES_DIR),
+                "-l",
+                locale,
+                "--no-fuzzy-matching",
+                "--ignore-obsolete",
+            )
+        else:
+            _pybabel("init", "-D", DOMAIN, "-i", str(POT), "-d", str(LOCALES_DIR), "-l", locale)
+        _fix_header(locale)
+    english = read_catalog("en")
+    for message in english:
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple):
+            if not all(message.string):
+                message.string = message.id
+        elif not message.string:
+            message.string = message.id
+    _write("en", english)
+
+
+def compile_all() -> None:
+    _pybabel("compile", "-D", DOMAIN, "-d", str(LOCALES_DIR), "--statistics")

@@ -1,0 +1,116 @@
+"""`python -m bot`: run, sandbox, migrate and admin commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from bot.settings import Settings, SettingsError, load_settings
+
+DESCRIPTION = """Rafiq, a Telegram workplace for learning and doing data-annotation work.
+
+With no command: `run` when BOT_TOKEN is set, otherwise the offline `sandbox`."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser(
+        "run",
+        help="talk to Telegram: long polling, or webhook mode when WEBHOOK_URL is set "
+        "(needs BOT_TOKEN; upgrades the database first)",
+    )
+    sandbox = sub.add_parser(
+        "sandbox",
+        help="chat with the bot in this terminal through the built-in Telegram stand-in "
+        "(no token, no network; upgrades the database first)",
+    )
+    sandbox.add_argument("--user", default="Amina", help="first simulated user's name")
+    sandbox.add_argument("--lang", default="ar", help="first simulated user's language_code")
+    sub.add_parser("migrate", help="upgrade the database to the newest schema (Alembic head)")
+    courses = sub.add_parser("courses", help="course content tools")
+    courses_sub = courses.add_subparsers(dest="courses_command", metavar="ACTION", required=True)
+    courses_sub.add_parser(
+        "check",
+        help="validate every course under courses/content/; names file and line for each problem",
+    )
+    i18n = sub.add_parser("i18n", help="translation catalogs under locales/")
+    i18n_sub = i18n.add_subparsers(dest="i18n_command", metavar="ACTION", required=True)
+    i18n_sub.add_parser(
+        "update", help="extract the source strings and merge them into every catalog"
+    )
+    i18n_sub.add_parser("compile", help="compile the .po catalogs to .mo")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "courses":
+        from courses.check import run_check
+        from courses.loader import DEFAULT_CONTENT_ROOT
+        from tasks.catalog import DEFAULT_PROJECTS_FILE
+
+        return run_check(DEFAULT_CONTENT_ROOT, DEFAULT_PROJECTS_FILE, sys.stdout)
+    if args.command == "i18n":
+        from bot import catalogs
+
+        catalogs.update() if args.i18n_command == "update" else catalogs.compile_all()
+        return 0
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
+    from bot.logs import configure_logging
+
+    token = settings.bot_token.get_secret_value() if settings.bot_token else ""
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    command = args.command or ("run" if settings.bot_token else "sandbox")
+    configure_logging(logging.WARNING if command == "sandbox" else logging.INFO, [token, secret])
+    if command == "migrate":
+        from bot import db
+
+        asyncio.run(db.upgrade(settings.database_url))
+        print("Database is at the newest schema.")
+        return 0
+    if command == "run":
+        if settings.bot_token is None:
+            print(
+                "Configuration error: BOT_TOKEN: missing; "
+                "set it to the token @BotFather gave you, or use `python -m bot sandbox`",
+                file=sys.stderr,
+            )
+            return 2
+        asyncio.run(_run(settings))
+        return 0
+    from bot.sandbox import run_sandbox
+
+    first_user = (getattr(args, "user", "Amina"), getattr(args, "lang", "ar"))
+    asyncio.run(run_sandbox(settings, first_user=first_user))
+    return 0
+
+
+async def _run(settings: Settings) -> None:
+    from bot import db
+    from bot.app import PollingBot, Runtime, run_webhook
+
+    await db.upgrade(settings.database_url)
+    runtime = Runtime.create(settings)
+    try:
+        if settings.webhook_url:
+            await run_webhook(runtime)
+            return
+        assert settings.bot_token is not None
+        polling = PollingBot(
+            runtime, settings.bot_token.get_secret_value(), settings.telegram_api_base
+        )
+        await polling.start()
+        await polling.wait()
+    finally:
+        await runtime.close()

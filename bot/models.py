@@ -1,0 +1,66 @@
+"""People and organisations: users, partner organisations, cohorts and invites."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.dbtypes import UTCDateTime
+
+
+class Role(StrEnum):
+    MEMBER = "member"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+class Organisation(SQLModel, table=True):
+    __tablename__ = "organisations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Cohort(SQLModel, table=True):
+    __tablename__ = "cohorts"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisations.id", index=True)
+    name: str = Field(max_length=100)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class User(SQLModel, table=True):
+    """A person who accepted the consent message; nothing is stored about anyone before that."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('member', 'coordinator', 'admin')", name="role_known"),
+        CheckConstraint(
+            "role <> 'coordinator' OR organisation_id IS NOT NULL",
+            name="coordinator_has_organisation",
+        ),
+    )
+
+    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    locale: str = Field(max_length=8)
+    role: str = Field(default=Role.MEMBER, max_length=16)
+    cohort_id: int | None = Field(default=None, foreign_key="cohorts.id", index=True)
+    organisation_id: int | None = Field(default=None, foreign_key="organisations.id")
+    display_name: str | None = Field(default=None, max_length=64)
+    consented_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Invite(SQLModel, table=True):
+    __tablename__ = "invites"
+
+    code: str = Field(primary_key=True, max_length=32)
+    cohort_id: int = Field(sa_column=Column(ForeignKey("cohorts.id"), nullable=False, index=True))
+    created_by: int = Field(sa_column=Column(BigInteger, ForeignKey("users.id"), nullable=False))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    uses: int = Field(default=0)

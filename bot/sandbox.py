@@ -1,0 +1,50 @@
+"""`python -m bot sandbox`: the real bot, the Telegram stand-in and a chat in this terminal."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from bot import accounts, db
+from bot.app import PollingBot, Runtime
+from bot.commands import install_commands_for
+from bot.settings import Settings
+from bot.standin.client import SimUser
+from bot.standin.server import StandIn
+from bot.standin.terminal import run_terminal
+
+SANDBOX_TOKEN = "1000000001:sandbox-token-not-a-real-telegram-token"
+SANDBOX_ORGANISATION = "Sandbox NGO"
+FILES_DIR = Path("data/sandbox-files")
+
+
+async def run_sandbox(settings: Settings, first_user: tuple[str, str] = ("Amina", "ar")) -> None:
+    await db.upgrade(settings.database_url)
+    runtime = Runtime.create(settings)
+    server = StandIn(files_dir=FILES_DIR)
+    await server.start()
+    polling = PollingBot(runtime, SANDBOX_TOKEN, server.api_base)
+    await polling.start()
+
+    async def make_coordinator(user: SimUser, _rest: str) -> str:
+        async with runtime.sessions() as session:
+            if await accounts.get_member(session, user.user_id) is None:
+                return "Send /start and accept first; then /coordinator again."
+            with contextlib.suppress(accounts.AccountError):
+                await accounts.create_organisation(session, SANDBOX_ORGANISATION, runtime.clock)
+            member = await accounts.appoint_coordinator(session, user.user_id, SANDBOX_ORGANISATION)
+        if polling.bot is not None:
+            await install_commands_for(polling.bot, member)
+        return f"{user.first_name} is now a coordinator of {SANDBOX_ORGANISATION}. Try /cohorts."
+
+    print("Rafiq sandbox: you are chatting with the real bot through a local Telegram stand-in.")
+    print("Type /help for the bot's help, /as NAME LANG to switch user, /coordinator to become")
+    print("a coordinator, a number to press a button, /quit to leave.\n")
+    try:
+        await run_terminal(
+            server, first_user=first_user, extra_commands={"/coordinator": make_coordinator}
+        )
+    finally:
+        await polling.stop()
+        await server.stop()
+        await runtime.close()

@@ -1,0 +1,140 @@
+"""Settings from the environment or a .env file."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.locales import CATALOG_LOCALES
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/rafiq.sqlite3"
+_TOKEN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+HINTS = {
+    "BOT_TOKEN": "set it to the token @BotFather gave you (digits:letters), or unset it to use the "
+    "offline sandbox",
+    "DATABASE_URL": "use sqlite+aiosqlite:///path/to/file.sqlite3 or "
+    "postgresql+asyncpg://user@host:5432/dbname",
+    "TELEGRAM_API_BASE": "use a base URL such as http://127.0.0.1:8081",
+    "ADMIN_IDS": "give Telegram user ids separated by commas, e.g. ADMIN_IDS=12345,67890",
+    "DEFAULT_LOCALE": f"use one of {', '.join(CATALOG_LOCALES)}",
+    "WEBHOOK_URL": "use the public https URL Telegram should post updates to",
+    "WEBHOOK_SECRET": "use 1-256 characters of A-Z, a-z, 0-9, _ and -",
+    "TIMEZONE": "use an IANA time zone name such as Asia/Kabul or Europe/Kyiv",
+}
+
+
+class SettingsError(Exception):
+    """A setting is bad or missing; the message names it and says how to fix it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    telegram_api_base: str | None = None
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    default_locale: str = "en"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    timezone: str = "UTC"
+
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _token(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        if not _TOKEN.match(str(value)):
+            raise ValueError("malformed token")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("unsupported database driver")
+        return value
+
+    @field_validator("telegram_api_base", "webhook_url", mode="before")
+    @classmethod
+    def _url(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        if not str(value).startswith(("http://", "https://")):
+            raise ValueError("not an http(s) URL")
+        return str(value).rstrip("/")
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admins(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            if not all(p.isdigit() for p in parts):
+                raise ValueError("not a list of numbers")
+            return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _locale(cls, value: str) -> str:
+        if value not in CATALOG_LOCALES:
+            raise ValueError("unknown locale")
+        return value
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _secret(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        if not _SECRET.match(str(value)):
+            raise ValueError("bad secret")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError("unknown time zone") from error
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError("WEBHOOK_SECRET: webhook mode refuses to start without a secret")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def sqlite_path(self) -> Path | None:
+        prefix = "sqlite+aiosqlite:///"
+        if self.database_url.startswith(prefix):
+            rest = self.database_url[len(prefix) :]
+            return None if rest in ("", ":memory:") else Path(rest)
+        return None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning validation errors into one line naming the setting and the fix."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = str(first["loc"][0]).upper() if first["loc"] else ""
+        message = str(first["msg"]).removeprefix("Value error, ")
+        if not field and ":" in message:
+            field, message = (part.strip() for part in message.split(":", 1))
+        hint = HINTS.get(field, "")
+        raise SettingsError(f"{field}: {message}; {hint}".rstrip("; ")) from None

@@ -1,0 +1,127 @@
+"""The main menu and its simple screens: help, settings, language."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import accounts
+from bot.accounts import Member
+from bot.i18n import _, use_locale
+from bot.locales import CATALOG_LOCALES, LANGUAGE_NAMES
+from handlers.callbacks import ChangeLanguage, MenuAction
+from handlers.filters import IsMember
+from handlers.keyboards import back_to_menu, language_changer, main_menu
+from handlers.onboarding import menu_text
+from handlers.render import show
+
+router = Router(name=__name__)
+router.message.filter(IsMember())
+router.callback_query.filter(IsMember())
+
+
+def help_text(member: Member) -> str:
+    lines = [
+        _("Rafiq helps you learn data-annotation work and do paid tasks from your phone."),
+        "",
+        _("/start - main menu"),
+        _("/learn - courses"),
+        _("/language - change the language"),
+        _("/verify CODE - check a certificate"),
+        _("/help - this help"),
+    ]
+    if member.is_coordinator:
+        lines += [
+            "",
+            _("For coordinators:"),
+            _("/cohorts - your groups and their invite links"),
+            _("/cohort_new NAME - create a group"),
+            _("/invite NAME - a new invite link for a group"),
+            _("/progress - course progress per group"),
+        ]
+    if member.is_admin:
+        lines += [
+            "",
+            _("For admins:"),
+            _("/org_new NAME - create a partner organisation"),
+            _("/coordinator_add USER_ID ORGANISATION - make someone a coordinator"),
+        ]
+    lines += ["", _("Questions? Ask your coordinator at your partner organisation.")]
+    return "\n".join(lines)
+
+
+def settings_text(member: Member) -> str:
+    return _("Settings\n\nLanguage: {language}").format(language=LANGUAGE_NAMES[member.locale])
+
+
+def settings_keyboard():
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("🌐 Language"), callback_data=MenuAction(action="language"))
+    builder.button(text=_("🏠 Menu"), callback_data=MenuAction(action="home"))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def work_text() -> str:
+    return _(
+        "Paid tasks are not open in the bot yet. They will appear here. "
+        "Meanwhile, the courses in Learn give you the skills the tasks need."
+    )
+
+
+def earnings_text() -> str:
+    return _(
+        "Earnings are not shown in the bot yet. When paid tasks open, you will see here "
+        "what you earned and when you will be paid."
+    )
+
+
+@router.message(Command("help"))
+async def help_command(message: Message, member: Member) -> None:
+    await message.answer(help_text(member), reply_markup=back_to_menu())
+
+
+@router.message(Command("menu"))
+async def menu_command(message: Message) -> None:
+    await message.answer(menu_text(), reply_markup=main_menu())
+
+
+@router.message(Command("language"))
+async def language_command(message: Message) -> None:
+    await message.answer(_("Choose your language."), reply_markup=language_changer())
+
+
+@router.callback_query(MenuAction.filter())
+async def menu_action(query: CallbackQuery, callback_data: MenuAction, member: Member) -> None:
+    screens = {
+        "home": lambda: (menu_text(), main_menu()),
+        "help": lambda: (help_text(member), back_to_menu()),
+        "settings": lambda: (settings_text(member), settings_keyboard()),
+        "language": lambda: (_("Choose your language."), language_changer()),
+        "work": lambda: (work_text(), back_to_menu()),
+        "earnings": lambda: (earnings_text(), back_to_menu()),
+        "learn": lambda: (_("There are no courses yet."), back_to_menu()),
+    }
+    screen = screens.get(callback_data.action)
+    if screen is None:
+        await query.answer(_("This button is no longer valid."))
+        return
+    text, markup = screen()
+    await show(query, text, markup)
+    await query.answer()
+
+
+@router.callback_query(ChangeLanguage.filter())
+async def change_language(
+    query: CallbackQuery, callback_data: ChangeLanguage, session: AsyncSession
+) -> None:
+    if callback_data.locale not in CATALOG_LOCALES:
+        await query.answer(_("This button is no longer valid."))
+        return
+    member = await accounts.set_locale(session, query.from_user.id, callback_data.locale)
+    with use_locale(member.locale):
+        await show(query, settings_text(member), settings_keyboard())
+        await query.answer(_("Language changed."))

@@ -1,0 +1,139 @@
+"""/start: language, consent, invite links."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import CommandObject, CommandStart
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import accounts
+from bot.accounts import INVITE_CODE, CohortInfo, Member
+from bot.clock import Clock
+from bot.i18n import _, embed, use_locale
+from bot.locales import CATALOG_LOCALES
+from bot.settings import Settings
+from handlers.callbacks import Consent, PickLanguage
+from handlers.keyboards import language_picker, main_menu
+from handlers.render import show
+
+router = Router(name=__name__)
+
+
+def menu_text() -> str:
+    return _("Main menu. What would you like to do?")
+
+
+def joined_text(cohort: CohortInfo) -> str:
+    return _("You joined the group {cohort} of {organisation}.").format(
+        cohort=embed(cohort.name), organisation=embed(cohort.organisation)
+    )
+
+
+def invalid_invite_text() -> str:
+    return _(
+        "This invite link is not valid. Check that you opened the whole link, "
+        "or ask your coordinator for a new one."
+    )
+
+
+def choose_language_text() -> str:
+    lines = []
+    for locale in CATALOG_LOCALES:
+        with use_locale(locale):
+            lines.append(_("Welcome to Rafiq! Please choose your language."))
+    return "\n".join(lines)
+
+
+def consent_text() -> str:
+    return _(
+        "Before we start, please read what Rafiq stores and why.\n\n"
+        "We store your Telegram id, the language you choose and the group you joined, "
+        "so that we can show you your courses, tasks and earnings. Later we will also store "
+        "your course progress, your answers to paid tasks, the name you give for certificates "
+        "and your payout details (encrypted).\n\n"
+        "We do not store your phone number, your contacts or your location. "
+        "Your coordinator at your partner organisation can see your progress. "
+        "You can ask to have your data deleted at any time.\n\n"
+        "Do you agree?"
+    )
+
+
+def consent_keyboard(locale: str, invite: str):
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("✅ I agree"), callback_data=Consent(locale=locale, accept=True, invite=invite)
+    )
+    builder.button(
+        text=_("No, thanks"), callback_data=Consent(locale=locale, accept=False, invite=invite)
+    )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+@router.message(CommandStart())
+async def start(
+    message: Message, command: CommandObject, session: AsyncSession, member: Member | None
+) -> None:
+    code = (command.args or "").strip()
+    valid = await accounts.find_invite(session, code) if code else None
+    if code and valid is None:
+        await message.answer(invalid_invite_text())
+    if member is None:
+        invite = code if valid else ""
+        await message.answer(choose_language_text(), reply_markup=language_picker(invite))
+        return
+    if valid is not None:
+        cohort = await accounts.join_by_invite(session, member.id, code)
+        if cohort is not None:
+            await message.answer(joined_text(cohort))
+    await message.answer(menu_text(), reply_markup=main_menu())
+
+
+@router.callback_query(PickLanguage.filter())
+async def picked_language(query: CallbackQuery, callback_data: PickLanguage) -> None:
+    locale = callback_data.locale if callback_data.locale in CATALOG_LOCALES else "en"
+    invite = callback_data.invite if INVITE_CODE.match(callback_data.invite or "x") else ""
+    with use_locale(locale):
+        await show(query, consent_text(), consent_keyboard(locale, invite))
+    await query.answer()
+
+
+@router.callback_query(Consent.filter(F.accept))
+async def accepted(
+    query: CallbackQuery,
+    callback_data: Consent,
+    session: AsyncSession,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    locale = callback_data.locale if callback_data.locale in CATALOG_LOCALES else "en"
+    member, cohort = await accounts.accept_consent(
+        session,
+        user_id=query.from_user.id,
+        locale=locale,
+        invite_code=callback_data.invite or None,
+        is_admin=query.from_user.id in settings.admin_ids,
+        clock=clock,
+    )
+    with use_locale(member.locale):
+        text = menu_text()
+        if cohort is not None:
+            text = joined_text(cohort) + "\n\n" + text
+        await show(query, text, main_menu())
+        await query.answer(_("Thank you!"))
+
+
+@router.callback_query(Consent.filter(~F.accept))
+async def declined(query: CallbackQuery, callback_data: Consent) -> None:
+    locale = callback_data.locale if callback_data.locale in CATALOG_LOCALES else "en"
+    with use_locale(locale):
+        await show(
+            query,
+            _(
+                "Understood. Nothing about you has been stored. "
+                "Send /start if you change your mind."
+            ),
+        )
+    await query.answer()
