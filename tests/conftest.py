@@ -1,0 +1,105 @@
+"""Databases for tests: SQLite always, PostgreSQL when TEST_DATABASE_URL is set.
+
+Both are migrated by Alembic (never create_all): once per session into a template, then each
+test gets a copy (SQLite) or emptied tables (PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
+
+import bot.schema  # noqa: F401
+from bot import db
+from bot.app import Runtime
+from bot.clock import ManualClock
+from bot.settings import load_settings
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+DATABASES = ["sqlite", "postgres"]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    """With TEST_DATABASE_URL set, a PostgreSQL test that skips is a failure (CI)."""
+    report = yield
+    if TEST_DATABASE_URL and report.skipped and "postgres" in item.nodeid:
+        report.outcome = "failed"
+        report.longrepr = f"PostgreSQL test skipped with TEST_DATABASE_URL set: {item.nodeid}"
+    return report
+
+
+async def _create_database(server_url: str, name: str) -> str:
+    url = make_url(server_url)
+    engine = db.create_engine(str(url), isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    await engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop_database(server_url: str, name: str) -> None:
+    engine = db.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    asyncio.run(db.upgrade(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    if not TEST_DATABASE_URL:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    name = f"rafiq_test_{uuid.uuid4().hex[:10]}"
+    url = asyncio.run(_create_database(TEST_DATABASE_URL, name))
+    asyncio.run(db.upgrade(url))
+    yield url
+    asyncio.run(_drop_database(TEST_DATABASE_URL, name))
+
+
+async def _empty_tables(url: str) -> None:
+    engine = db.create_engine(url)
+    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    async with engine.begin() as connection:
+        await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    await engine.dispose()
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "rafiq.sqlite3"
+        shutil.copy(template, path)
+        return f"sqlite+aiosqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_template")
+    asyncio.run(_empty_tables(url))
+    return url
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+async def runtime(database_url: str, clock: ManualClock) -> AsyncIterator[Runtime]:
+    settings = load_settings(database_url=database_url, admin_ids="900", _env_file=None)
+    rt = Runtime.create(settings, clock=clock)
+    yield rt
+    await rt.close()
