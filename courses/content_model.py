@@ -1,0 +1,123 @@
+"""Course content as the bot sees it: plain frozen dataclasses, loaded by ``courses.loader``.
+
+Every text is a ``dict`` from locale to text holding all of ``LOCALES``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+LOCALES = ("ar", "fa_AF", "uk", "en")
+
+Text = Mapping[str, str]  # locale -> text (a plain dict in practice)
+
+# Limits the checker enforces (characters; the two Telegram limits count UTF-16 code units,
+# as Telegram does).
+MAX_PAGE_CHARS = 4096  # a text message
+MAX_CAPTION_CHARS = 1024  # a page (or any text) sent as a photo caption
+MAX_BUTTON_CHARS = 40  # quiz option and practice label texts: they are buttons
+MAX_QUESTION_CHARS = 300  # quiz and practice question texts
+MAX_EXPLANATION_CHARS = 400  # quiz explanations and practice feedback
+MAX_PRACTICE_TEXT_CHARS = MAX_PAGE_CHARS  # the text of a practice text item
+MIN_OPTIONS = 2
+MAX_OPTIONS = 6
+MIN_LABELS = 2
+MAX_LABELS = 10
+MAX_ID_CHARS = 40  # ids end up in callback data (64 bytes)
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+MAX_IMAGE_DIMENSIONS = 10_000  # width + height
+IMAGE_FORMATS = frozenset({"JPEG", "PNG"})
+
+
+@dataclass(frozen=True)
+class Page:
+    text: dict[str, str]
+    image: Path | None
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    title: dict[str, str]
+    pages: tuple[Page, ...]
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    text: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    text: dict[str, str]
+    options: tuple[Option, ...]
+    answer: str
+    explanation: dict[str, str]
+
+
+@dataclass(frozen=True)
+class PracticeItem:
+    id: str
+    answer: str
+    feedback: dict[str, str]
+    image: Path | None = None
+    text: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class PracticeSet:
+    intro: dict[str, str]
+    question: dict[str, str]
+    labels: tuple[Option, ...]
+    items: tuple[PracticeItem, ...]
+    rate_minor: int | None
+    currency: str | None
+
+
+@dataclass(frozen=True)
+class Course:
+    id: str
+    order: int
+    skill: str
+    pass_mark: int
+    retry_cooldown: timedelta
+    title: dict[str, str]
+    summary: dict[str, str]
+    lessons: tuple[Lesson, ...]
+    quiz: tuple[Question, ...]
+    practice: PracticeSet | None
+    folder: Path
+
+    @property
+    def page_count(self) -> int:
+        """Pages across all lessons."""
+        return sum(len(lesson.pages) for lesson in self.lessons)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the content: the file, the 1-based line (None: the whole file)."""
+
+    path: Path
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = display_path(self.path)
+        if self.line is None:
+            return f"{where}: {self.message}"
+        return f"{where}:{self.line}: {self.message}"
+
+
+def display_path(path: Path) -> str:
+    """The path relative to the current directory when it is under it, else as given."""
+    try:
+        return str(Path(path).absolute().relative_to(Path.cwd()))
+    except (ValueError, OSError):  # not under the current directory, or no current directory
+        return os.fspath(path)
