@@ -13,8 +13,13 @@ from bot.locales import CATALOG_LOCALES
 
 ROOT = LOCALES_DIR.parent
 POT = LOCALES_DIR / f"{DOMAIN}.pot"
-# Babel's table gives Persian one form; Dari text needs singular and plural (as GNU gettext has it).
-PLURAL_FORMS = {"fa_AF": "nplurals=2; plural=(n > 1);"}
+# Babel's table gives Persian one form (Dari text needs singular and plural, as GNU gettext has
+# it) and swaps Arabic's "many" (11-99) and "other" (100-102...) forms.
+PLURAL_FORMS = {
+    "fa_AF": "nplurals=2; plural=(n > 1);",
+    "ar": "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : "
+    "n%100>=11 ? 4 : 5);",
+}
 
 
 def po_path(locale: str) -> Path:
@@ -35,16 +40,18 @@ def _write(locale: str, catalog: Catalog) -> None:
         write_po(handle, catalog, width=100, omit_header=False)
 
 
+def _parse_forms(forms: str) -> tuple[int, str]:
+    count, expression = (part.split("=", 1)[1].strip() for part in forms.rstrip(";").split(";"))
+    return int(count), expression
+
+
 def _fix_header(locale: str) -> None:
     forms = PLURAL_FORMS.get(locale)
     if forms is None:
         return
-    text = po_path(locale).read_text(encoding="utf-8")
-    lines = [
-        f'"Plural-Forms: {forms}\\n"' if line.startswith('"Plural-Forms:') else line
-        for line in text.splitlines()
-    ]
-    po_path(locale).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    catalog = read_catalog(locale)
+    catalog._num_plurals, catalog._plural_expr = _parse_forms(forms)
+    _write(locale, catalog)
 
 
 def update() -> None:
