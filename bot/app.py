@@ -19,6 +19,7 @@ from bot import db
 from bot.clock import Clock, SystemClock
 from bot.middlewares import ContextMiddleware
 from bot.settings import Settings
+from courses.library import CourseLibrary, load_library
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
@@ -31,12 +32,21 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     sessions: db.SessionFactory
+    library: CourseLibrary
     clock: Clock = field(default_factory=SystemClock)
 
     @classmethod
-    def create(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
+    def create(
+        cls, settings: Settings, clock: Clock | None = None, library: CourseLibrary | None = None
+    ) -> Runtime:
         engine = db.create_engine(settings.database_url)
-        return cls(settings, engine, db.session_factory(engine), clock or SystemClock())
+        return cls(
+            settings,
+            engine,
+            db.session_factory(engine),
+            library or load_library(),
+            clock or SystemClock(),
+        )
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -55,6 +65,7 @@ def build_dispatcher(runtime: Runtime) -> Dispatcher:
         settings=runtime.settings,
         clock=runtime.clock,
         sessions=runtime.sessions,
+        library=runtime.library,
     )
     context = ContextMiddleware(
         runtime.sessions, runtime.settings.admin_ids, runtime.settings.default_locale

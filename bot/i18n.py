@@ -97,6 +97,10 @@ def format_number(value: int | float | Decimal, locale: str | None = None) -> st
     return numbers.format_decimal(value, locale=babel_locale(locale))
 
 
+def format_percent(ratio: float, locale: str | None = None) -> str:
+    return numbers.format_percent(ratio, locale=babel_locale(locale))
+
+
 def format_money(minor_units: int, currency: str, locale: str | None = None) -> str:
     """An integer amount in minor units, formatted for the locale and isolated for RTL text."""
     loc = locale or _current.get()

@@ -28,11 +28,11 @@ async def run_sandbox(settings: Settings, first_user: tuple[str, str] = ("Amina"
 
     async def make_coordinator(user: SimUser, _rest: str) -> str:
         async with runtime.sessions() as session:
-            if await accounts.get_member(session, user.user_id) is None:
+            if await accounts.get_member(session, user.id) is None:
                 return "Send /start and accept first; then /coordinator again."
             with contextlib.suppress(accounts.AccountError):
                 await accounts.create_organisation(session, SANDBOX_ORGANISATION, runtime.clock)
-            member = await accounts.appoint_coordinator(session, user.user_id, SANDBOX_ORGANISATION)
+            member = await accounts.appoint_coordinator(session, user.id, SANDBOX_ORGANISATION)
         if polling.bot is not None:
             await install_commands_for(polling.bot, member)
         return f"{user.first_name} is now a coordinator of {SANDBOX_ORGANISATION}. Try /cohorts."

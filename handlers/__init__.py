@@ -2,17 +2,29 @@
 
 from aiogram import F, Router
 
-from handlers import coordination, fallback, menu, onboarding
+from handlers import (
+    certificates,
+    coordination,
+    fallback,
+    learning,
+    menu,
+    onboarding,
+    practice,
+)
 
 
 def build_router() -> Router:
     root = Router(name="rafiq")
     root.message.filter(F.chat.type == "private")
-    root.include_routers(
+    for routes in (
         onboarding.router,
+        certificates.router,
         coordination.admin_router,
         coordination.coordinator_router,
+        learning.router,
+        practice.router,
         menu.router,
         fallback.router,
-    )
+    ):
+        root.include_router(routes.build())
     return root

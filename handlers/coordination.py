@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, Router
+from aiogram import Bot
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -12,17 +12,17 @@ from bot import accounts
 from bot.accounts import AccountError, Member
 from bot.clock import Clock
 from bot.commands import install_commands_for
-from bot.i18n import _, embed, ngettext
+from bot.i18n import _, embed, format_percent, ngettext
+from courses import learning
+from courses.library import CourseLibrary
 from handlers.callbacks import CohortAction
 from handlers.filters import IsAdmin, IsCoordinator
+from handlers.learning import local
 from handlers.render import show
+from handlers.routing import Routes
 
-coordinator_router = Router(name=f"{__name__}.coordinator")
-coordinator_router.message.filter(IsCoordinator())
-coordinator_router.callback_query.filter(IsCoordinator())
-
-admin_router = Router(name=f"{__name__}.admin")
-admin_router.message.filter(IsAdmin())
+coordinator_router = Routes(f"{__name__}.coordinator", IsCoordinator())
+admin_router = Routes(f"{__name__}.admin", IsAdmin())
 
 
 def error_text(error: AccountError) -> str:
@@ -126,6 +126,40 @@ async def cohort_action(
     summaries = {s.id: s.name for s in await accounts.list_cohorts(session, member)}
     await show(query, await _invite_text(query.bot, summaries[callback_data.cohort_id], code))
     await query.answer()
+
+
+@coordinator_router.message(Command("progress"))
+async def progress(
+    message: Message, session: AsyncSession, member: Member, library: CourseLibrary
+) -> None:
+    assert member.organisation_id is not None
+    stats = await learning.cohort_progress(session, member.organisation_id, library)
+    if not stats:
+        await message.answer(_("No one in your groups has started a course yet."))
+        return
+    lines = [_("Course progress in your groups:")]
+    cohort = None
+    for row in stats:
+        if row.cohort != cohort:
+            cohort = row.cohort
+            lines += ["", "👥 " + embed(cohort)]
+        course = library.get(row.course_id)
+        rate = (
+            format_percent(row.passed_attempts / row.attempts) if row.attempts else _("no quiz yet")
+        )
+        lines.append(
+            _(
+                "{course}: {started} started, {in_progress} in progress, {completed} completed; "
+                "quiz pass rate {rate}"
+            ).format(
+                course=local(course.title) if course else row.course_id,
+                started=embed(row.started),
+                in_progress=embed(row.in_progress),
+                completed=embed(row.completed),
+                rate=embed(rate),
+            )
+        )
+    await message.answer("\n".join(lines))
 
 
 @admin_router.message(Command("org_new"))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
 from bot.accounts import Member
 from bot.i18n import _
+from handlers.routing import Routes
 
-router = Router(name=__name__)
+router = Routes(__name__)
 
 
 @router.message()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -17,10 +16,9 @@ from handlers.filters import IsMember
 from handlers.keyboards import back_to_menu, language_changer, main_menu
 from handlers.onboarding import menu_text
 from handlers.render import show
+from handlers.routing import Routes
 
-router = Router(name=__name__)
-router.message.filter(IsMember())
-router.callback_query.filter(IsMember())
+router = Routes(__name__, IsMember())
 
 
 def help_text(member: Member) -> str:
@@ -103,7 +101,6 @@ async def menu_action(query: CallbackQuery, callback_data: MenuAction, member: M
         "language": lambda: (_("Choose your language."), language_changer()),
         "work": lambda: (work_text(), back_to_menu()),
         "earnings": lambda: (earnings_text(), back_to_menu()),
-        "learn": lambda: (_("There are no courses yet."), back_to_menu()),
     }
     screen = screens.get(callback_data.action)
     if screen is None:

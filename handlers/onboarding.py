@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -17,8 +17,9 @@ from bot.settings import Settings
 from handlers.callbacks import Consent, PickLanguage
 from handlers.keyboards import language_picker, main_menu
 from handlers.render import show
+from handlers.routing import Routes
 
-router = Router(name=__name__)
+router = Routes(__name__)
 
 
 def menu_text() -> str:

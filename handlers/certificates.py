@@ -1,0 +1,154 @@
+"""Certificates: the name to print, the image in the trainee's language, and /verify."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiogram import F
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.filters import Command, CommandObject
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import accounts
+from bot.accounts import AccountError, Member
+from bot.bidi import isolate_ltr
+from bot.clock import Clock
+from bot.i18n import _, embed, format_date, use_locale
+from courses import learning
+from courses.certificate import CertificateText, render_certificate
+from courses.content_model import Course
+from courses.learning import CertificateInfo, LearningError
+from courses.library import CourseLibrary
+from handlers.callbacks import GetCertificate
+from handlers.filters import IsMember
+from handlers.learning import local
+from handlers.routing import Routes
+
+router = Routes(__name__)
+
+NAME_PROMPT_MARK = "✍️"
+
+
+def name_prompt() -> str:
+    return (
+        NAME_PROMPT_MARK
+        + " "
+        + _(
+            "What name should your certificate show? Send it as a message, written the way "
+            "an employer should read it."
+        )
+    )
+
+
+def certificate_text(info: CertificateInfo, course: Course) -> CertificateText:
+    with use_locale(info.locale):
+        return CertificateText(
+            heading=_("Certificate of completion"),
+            intro=_("This certifies that"),
+            name=info.name,
+            completed=_("has completed the course"),
+            course_title=local(course.title),
+            date=format_date(info.issued_at.date(), fmt="long").strip("\u2068\u2069"),
+            code_label=_("Verification code"),
+            code=info.code,
+            verify_hint=_("Check it in the Rafiq bot with /verify {code}").format(code=info.code),
+        )
+
+
+async def send_certificate(message: Message, info: CertificateInfo, course: Course) -> None:
+    image = await asyncio.to_thread(
+        render_certificate, certificate_text(info, course), locale=info.locale
+    )
+    caption = _("🎓 Your certificate for {course}. Verification code: {code}").format(
+        course=local(course.title), code=embed(info.code)
+    )
+    await message.answer_photo(
+        BufferedInputFile(image, filename=f"certificate-{info.code}.png"), caption=caption
+    )
+
+
+@router.callback_query(GetCertificate.filter(), IsMember())
+async def get_certificate(
+    query: CallbackQuery,
+    callback_data: GetCertificate,
+    session: AsyncSession,
+    member: Member,
+    library: CourseLibrary,
+    clock: Clock,
+) -> None:
+    course = library.get(callback_data.course)
+    if course is None or not isinstance(query.message, Message):
+        await query.answer(_("This button is no longer valid."))
+        return
+    try:
+        info = await learning.issue_certificate(session, member.id, course, clock)
+    except LearningError as error:
+        if error.reason == "needs_name":
+            await query.message.answer(name_prompt())
+        else:
+            await query.answer(_("Pass the quiz first to get the certificate."), show_alert=True)
+            return
+        await query.answer()
+        return
+    await send_certificate(query.message, info, course)
+    await query.answer()
+
+
+@router.message(F.text, ~F.text.startswith("/"), IsMember())
+async def name_for_certificates(
+    message: Message,
+    session: AsyncSession,
+    member: Member,
+    library: CourseLibrary,
+    clock: Clock,
+) -> None:
+    """A plain message is the certificate name when a passed course waits for one."""
+    if member.display_name:
+        raise SkipHandler
+    pending = await learning.pending_certificates(session, member.id, library)
+    if not pending:
+        raise SkipHandler
+    try:
+        await accounts.set_display_name(session, member.id, message.text or "")
+    except AccountError:
+        await message.answer(name_prompt())
+        return
+    for course in pending:
+        info = await learning.issue_certificate(session, member.id, course, clock)
+        await send_certificate(message, info, course)
+
+
+@router.message(Command("verify"))
+async def verify(
+    message: Message, command: CommandObject, session: AsyncSession, library: CourseLibrary
+) -> None:
+    code = (command.args or "").strip()
+    if not code:
+        await message.answer(
+            _("Send /verify followed by the code, for example: /verify {code}").format(
+                code=isolate_ltr("RFQ-7K2M-9XQ4")
+            )
+        )
+        return
+    info = await learning.find_certificate(session, code)
+    if info is None:
+        await message.answer(
+            _("❌ No certificate has the code {code}. Check the code and try again.").format(
+                code=embed(code[:20])
+            )
+        )
+        return
+    course = library.get(info.course_id)
+    title = local(course.title) if course else info.course_id
+    await message.answer(
+        _(
+            "✅ This certificate is genuine.\nCode: {code}\nName: {name}\nCourse: {course}\n"
+            "Issued: {date}"
+        ).format(
+            code=embed(info.code),
+            name=embed(info.name),
+            course=title,
+            date=format_date(info.issued_at.date()),
+        )
+    )

@@ -1,0 +1,51 @@
+"""An item card: one item (image or text) with its label buttons, in one message.
+
+Practice sets use it now; the paid work loop shows its items the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from handlers.callbacks import ItemAnswer
+from handlers.screens import Screen
+
+
+@dataclass(frozen=True)
+class ItemCard:
+    kind: str  # "p" practice
+    ref: str  # what the items belong to (a course id, later a project id)
+    index: int
+    question: str
+    labels: tuple[tuple[str, str], ...]  # (label id, label text)
+    counter: str  # e.g. "3/8"
+    image: Path | None = None
+    text: str | None = None
+
+
+def label_keyboard(card: ItemCard) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for label_id, label_text in card.labels:
+        builder.button(
+            text=label_text,
+            callback_data=ItemAnswer(kind=card.kind, ref=card.ref, item=card.index, label=label_id),
+        )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def item_screen(card: ItemCard) -> Screen:
+    body = f"{card.question}\n{card.counter}"
+    if card.text:
+        body = f"{card.text}\n\n{body}"
+    return Screen(body, label_keyboard(card), card.image)
+
+
+def feedback_screen(card: ItemCard, verdict: str, next_markup: InlineKeyboardMarkup) -> Screen:
+    """The same card after an answer: the item stays, the buttons give way to the verdict."""
+    body = f"{card.text}\n\n{verdict}" if card.text else verdict
+    return Screen(body, next_markup, card.image)

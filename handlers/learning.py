@@ -1,0 +1,380 @@
+"""/learn: the course list, lessons edited in place, and quizzes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from math import ceil
+
+from aiogram import F
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.accounts import Member
+from bot.clock import Clock
+from bot.i18n import _, current_locale, embed, format_datetime, ngettext
+from courses import learning
+from courses.content_model import Course
+from courses.learning import LearningError, QuizOutcome, State
+from courses.library import CourseLibrary, page_ref
+from handlers.callbacks import (
+    GetCertificate,
+    MenuAction,
+    OpenCourse,
+    PickOption,
+    QuizContinue,
+    StartPractice,
+    StartQuiz,
+    TurnPage,
+)
+from handlers.filters import IsMember
+from handlers.routing import Routes
+from handlers.screens import Screen, present
+
+router = Routes(__name__, IsMember())
+
+
+def local(text: dict[str, str]) -> str:
+    return text.get(current_locale()) or text["en"]
+
+
+def progress_bar(done: int, total: int) -> str:
+    return "▰" * done + "▱" * (total - done) + " " + embed(f"{done}/{total}")
+
+
+def minutes_until(until: datetime, now: datetime) -> int:
+    return max(1, ceil((until - now).total_seconds() / 60))
+
+
+def course_list(states: list[State]) -> Screen:
+    builder = InlineKeyboardBuilder()
+    for state in states:
+        icon = "✅" if state.stage == "passed" else "📘"
+        total = len(state.course.lessons)
+        label = f"{icon} {local(state.course.title)} {progress_bar(state.lessons_done, total)}"
+        builder.button(text=label, callback_data=OpenCourse(course=state.course.id))
+    builder.button(text=_("🏠 Menu"), callback_data=MenuAction(action="home"))
+    builder.adjust(1)
+    if not states:
+        return Screen(_("There are no courses yet."), builder.as_markup())
+    text = _("📚 Courses\n\nChoose a course. Your place is saved at every step.")
+    return Screen(text, builder.as_markup())
+
+
+def _nav(course: Course, page: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    if page > 0:
+        builder.button(
+            text=_("⬅️ Back"), callback_data=TurnPage(course=course.id, seen=page, to=page - 1)
+        )
+    builder.button(
+        text=_("Next ➡️"), callback_data=TurnPage(course=course.id, seen=page, to=page + 1)
+    )
+    builder.button(text=_("📚 Courses"), callback_data=MenuAction(action="learn"))
+    builder.adjust(2 if page > 0 else 1, 1)
+    return builder.as_markup()
+
+
+def page_screen(course: Course, page: int) -> Screen:
+    ref = page_ref(course, page)
+    heading = _("{course} · Lesson {number}: {lesson} ({page}/{pages})").format(
+        course=local(course.title),
+        number=embed(ref.lesson_index + 1),
+        lesson=local(ref.lesson.title),
+        page=embed(ref.number),
+        pages=embed(len(ref.lesson.pages)),
+    )
+    return Screen(f"{heading}\n\n{local(ref.page.text)}", _nav(course, page), ref.page.image)
+
+
+def quiz_door(state: State, wait_until: datetime | None, now: datetime) -> Screen:
+    course = state.course
+    lines = [
+        local(course.title),
+        "",
+        ngettext(
+            "You have read every lesson. The quiz has {count} question; "
+            "you pass with {mark}% right answers.",
+            "You have read every lesson. The quiz has {count} questions; "
+            "you pass with {mark}% right answers.",
+            len(course.quiz),
+        ).format(count=embed(len(course.quiz)), mark=embed(course.pass_mark)),
+    ]
+    if wait_until is not None:
+        minutes = minutes_until(wait_until, now)
+        lines += [
+            "",
+            ngettext(
+                "You can take the quiz again in {minutes} minute.",
+                "You can take the quiz again in {minutes} minutes.",
+                minutes,
+            ).format(minutes=embed(minutes)),
+        ]
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("📝 Start the quiz"), callback_data=StartQuiz(course=course.id))
+    if course.practice is not None and not state.practice_done:
+        builder.button(text=_("🎯 Practice"), callback_data=StartPractice(course=course.id))
+    last = course.page_count
+    builder.button(
+        text=_("⬅️ Back"), callback_data=TurnPage(course=course.id, seen=last, to=last - 1)
+    )
+    builder.button(text=_("📚 Courses"), callback_data=MenuAction(action="learn"))
+    builder.adjust(1)
+    return Screen("\n".join(lines), builder.as_markup())
+
+
+def question_screen(state: State) -> Screen:
+    course = state.course
+    question = course.quiz[state.question]
+    heading = _("{course} · Quiz, question {number} of {total}").format(
+        course=local(course.title),
+        number=embed(state.question + 1),
+        total=embed(len(course.quiz)),
+    )
+    builder = InlineKeyboardBuilder()
+    for option in question.options:
+        builder.button(
+            text=local(option.text),
+            callback_data=PickOption(
+                course=course.id, attempt=state.attempt, question=state.question, option=option.id
+            ),
+        )
+    builder.adjust(1)
+    return Screen(f"{heading}\n\n{local(question.text)}", builder.as_markup())
+
+
+def feedback_screen(course: Course, outcome: QuizOutcome) -> Screen:
+    question = outcome.question
+    right = next(o for o in question.options if o.id == question.answer)
+    if outcome.correct:
+        verdict = _("✅ Right!")
+    else:
+        verdict = _("❌ Not quite. The right answer is: {answer}").format(answer=local(right.text))
+    text = f"{local(question.text)}\n\n{verdict}\n\n{local(question.explanation)}"
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Next ➡️"), callback_data=QuizContinue(course=course.id))
+    return Screen(text, builder.as_markup())
+
+
+def passed_screen(
+    state: State, score: int, total: int, library: CourseLibrary, skills: set[str]
+) -> Screen:
+    course = state.course
+    lines = [
+        _("🎉 You passed {course} with {score} of {total} right answers!").format(
+            course=local(course.title), score=embed(score), total=embed(total)
+        )
+    ]
+    opened = [p for p in library.projects_for(skills) if course.skill in p.requires]
+    if opened:
+        names = ", ".join(local(p.title) for p in opened)
+        lines.append(
+            _("Paid work that needs this course is now open to you: {projects}.").format(
+                projects=names
+            )
+        )
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("🎓 My certificate"), callback_data=GetCertificate(course=course.id))
+    if course.practice is not None and not state.practice_done:
+        builder.button(text=_("🎯 Practice"), callback_data=StartPractice(course=course.id))
+    builder.button(text=_("📚 Courses"), callback_data=MenuAction(action="learn"))
+    builder.adjust(1)
+    return Screen("\n\n".join(lines), builder.as_markup())
+
+
+def failed_screen(state: State, score: int, total: int, until: datetime, now: datetime) -> Screen:
+    course = state.course
+    minutes = minutes_until(until, now)
+    text = "\n\n".join(
+        [
+            _("You got {score} of {total} right. You need {mark}% to pass.").format(
+                score=embed(score), total=embed(total), mark=embed(course.pass_mark)
+            ),
+            ngettext(
+                "Read the lessons again if you like. You can retry the quiz in {minutes} minute.",
+                "Read the lessons again if you like. You can retry the quiz in {minutes} minutes.",
+                minutes,
+            ).format(minutes=embed(minutes)),
+        ]
+    )
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("🔁 Try again"), callback_data=StartQuiz(course=course.id))
+    builder.button(
+        text=_("📖 Back to the lessons"),
+        callback_data=TurnPage(course=course.id, seen=course.page_count, to=course.page_count - 1),
+    )
+    builder.button(text=_("📚 Courses"), callback_data=MenuAction(action="learn"))
+    builder.adjust(1)
+    return Screen(text, builder.as_markup())
+
+
+async def course_screen(
+    session: AsyncSession, member: Member, state: State, library: CourseLibrary, clock: Clock
+) -> Screen:
+    """The screen for where the trainee is in a course."""
+    course = state.course
+    if state.stage == "quiz":
+        return question_screen(state)
+    if state.stage == "passed":
+        attempt = await learning.last_attempt(session, member.id, course)
+        score, total = (attempt.score, attempt.total) if attempt else (0, len(course.quiz))
+        return passed_screen(
+            state, score, total, library, await learning.skills(session, member.id)
+        )
+    if state.at_quiz_door:
+        wait = await learning.retry_at(session, member.id, course, clock)
+        return quiz_door(state, wait, clock.now())
+    return page_screen(course, state.page)
+
+
+async def _course_or_refuse(
+    query: CallbackQuery, library: CourseLibrary, course_id: str
+) -> Course | None:
+    course = library.get(course_id)
+    if course is None:
+        await query.answer(_("This course is not available any more."), show_alert=True)
+    return course
+
+
+@router.message(Command("learn"))
+async def learn_command(
+    message: Message, session: AsyncSession, member: Member, library: CourseLibrary
+) -> None:
+    await present(
+        message, course_list(await learning.overview(session, member.id, library)), session
+    )
+
+
+@router.callback_query(MenuAction.filter(F.action == "learn"))
+async def learn_menu(
+    query: CallbackQuery, session: AsyncSession, member: Member, library: CourseLibrary
+) -> None:
+    await present(query, course_list(await learning.overview(session, member.id, library)), session)
+    await query.answer()
+
+
+@router.callback_query(OpenCourse.filter())
+async def open_course(
+    query: CallbackQuery,
+    callback_data: OpenCourse,
+    session: AsyncSession,
+    member: Member,
+    library: CourseLibrary,
+    clock: Clock,
+) -> None:
+    course = await _course_or_refuse(query, library, callback_data.course)
+    if course is None:
+        return
+    state = await learning.open_course(session, member.id, course, clock)
+    await present(query, await course_screen(session, member, state, library, clock), session)
+    await query.answer()
+
+
+@router.callback_query(TurnPage.filter())
+async def turn_page(
+    query: CallbackQuery,
+    callback_data: TurnPage,
+    session: AsyncSession,
+    member: Member,
+    library: CourseLibrary,
+    clock: Clock,
+) -> None:
+    course = await _course_or_refuse(query, library, callback_data.course)
+    if course is None:
+        return
+    try:
+        state = await learning.turn_page(
+            session, member.id, course, callback_data.seen, callback_data.to, clock
+        )
+    except LearningError:
+        state = await learning.open_course(session, member.id, course, clock)
+    await present(query, await course_screen(session, member, state, library, clock), session)
+    await query.answer()
+
+
+@router.callback_query(StartQuiz.filter())
+async def start_quiz(
+    query: CallbackQuery,
+    callback_data: StartQuiz,
+    session: AsyncSession,
+    member: Member,
+    library: CourseLibrary,
+    clock: Clock,
+) -> None:
+    course = await _course_or_refuse(query, library, callback_data.course)
+    if course is None:
+        return
+    try:
+        state = await learning.start_quiz(session, member.id, course, clock)
+    except LearningError as error:
+        if error.reason == "cooldown" and error.until is not None:
+            minutes = minutes_until(error.until, clock.now())
+            await query.answer(
+                ngettext(
+                    "Not yet: you can retry the quiz in {minutes} minute (at {time}).",
+                    "Not yet: you can retry the quiz in {minutes} minutes (at {time}).",
+                    minutes,
+                ).format(minutes=embed(minutes), time=format_datetime(error.until, fmt="short")),
+                show_alert=True,
+            )
+            return
+        state = await learning.current(session, member.id, course)
+    await present(query, await course_screen(session, member, state, library, clock), session)
+    await query.answer()
+
+
+@router.callback_query(PickOption.filter())
+async def pick_option(
+    query: CallbackQuery,
+    callback_data: PickOption,
+    session: AsyncSession,
+    member: Member,
+    library: CourseLibrary,
+    clock: Clock,
+) -> None:
+    course = await _course_or_refuse(query, library, callback_data.course)
+    if course is None:
+        return
+    try:
+        outcome = await learning.answer_question(
+            session,
+            member.id,
+            course,
+            attempt=callback_data.attempt,
+            question_index=callback_data.question,
+            option_id=callback_data.option,
+            clock=clock,
+        )
+    except LearningError:
+        state = await learning.current(session, member.id, course)
+        await present(query, await course_screen(session, member, state, library, clock), session)
+        await query.answer(_("That question was already answered."))
+        return
+    await present(query, feedback_screen(course, outcome), session)
+    await query.answer()
+
+
+@router.callback_query(QuizContinue.filter())
+async def quiz_continue(
+    query: CallbackQuery,
+    callback_data: QuizContinue,
+    session: AsyncSession,
+    member: Member,
+    library: CourseLibrary,
+    clock: Clock,
+) -> None:
+    course = await _course_or_refuse(query, library, callback_data.course)
+    if course is None:
+        return
+    state = await learning.current(session, member.id, course)
+    if state.stage == "lesson" and state.at_quiz_door:
+        attempt = await learning.last_attempt(session, member.id, course)
+        until = await learning.retry_at(session, member.id, course, clock)
+        if attempt is not None and until is not None:
+            screen = failed_screen(state, attempt.score, attempt.total, until, clock.now())
+            await present(query, screen, session)
+            await query.answer()
+            return
+    await present(query, await course_screen(session, member, state, library, clock), session)
+    await query.answer()

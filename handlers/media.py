@@ -1,0 +1,53 @@
+"""Sending images: through the pipeline once, then by Telegram file_id (per bot)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from aiogram import Bot
+from aiogram.types import BufferedInputFile, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import media
+from bot.images import PreparedImage, image_digest, prepare_image
+
+
+@lru_cache(maxsize=64)
+def _prepared(path: Path) -> PreparedImage:
+    return prepare_image(path.read_bytes())
+
+
+@lru_cache(maxsize=256)
+def _digest(path: Path) -> str:
+    return image_digest(path.read_bytes())
+
+
+async def photo_for(session: AsyncSession, bot: Bot, path: Path) -> str | BufferedInputFile:
+    """A file_id when this bot has sent the image before, else the prepared upload."""
+    digest = await asyncio.to_thread(_digest, path)
+    file_id = await media.cached_file_id(session, bot.id, digest)
+    if file_id is not None:
+        return file_id
+    prepared = await asyncio.to_thread(_prepared, path)
+    return BufferedInputFile(prepared.data, filename=f"{path.stem}.jpg")
+
+
+async def remember_photo(session: AsyncSession, bot: Bot, path: Path, sent: Message) -> None:
+    if not sent.photo:
+        return
+    largest = sent.photo[-1]
+    await media.remember_file_id(
+        session,
+        media.MediaFile(
+            bot_id=bot.id,
+            digest=await asyncio.to_thread(_digest, path),
+            file_id=largest.file_id,
+            width=largest.width,
+            height=largest.height,
+            size_bytes=largest.file_size or 0,
+            created_at=datetime.now(UTC),
+        ),
+    )

@@ -1,0 +1,187 @@
+"""Practice sets: one item card edited in place, feedback after each answer, training pay."""
+
+from __future__ import annotations
+
+from aiogram import F
+from aiogram.types import CallbackQuery
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.accounts import Member
+from bot.clock import Clock
+from bot.i18n import _, embed, format_money
+from courses import learning
+from courses.content_model import Course
+from courses.learning import LearningError, State
+from courses.library import CourseLibrary
+from handlers.callbacks import ItemAnswer, MenuAction, OpenCourse, PracticeNext, StartPractice
+from handlers.filters import IsMember
+from handlers.item_card import ItemCard, feedback_screen, item_screen
+from handlers.learning import course_screen, local
+from handlers.routing import Routes
+from handlers.screens import Screen, present
+
+router = Routes(__name__, IsMember())
+
+
+def card_for(course: Course, index: int) -> ItemCard:
+    practice = course.practice
+    assert practice is not None
+    item = practice.items[index]
+    return ItemCard(
+        kind="p",
+        ref=course.id,
+        index=index,
+        question=local(practice.question),
+        labels=tuple((label.id, local(label.text)) for label in practice.labels),
+        counter=embed(f"{index + 1}/{len(practice.items)}"),
+        image=item.image,
+        text=local(item.text) if item.text else None,
+    )
+
+
+def intro_screen(course: Course) -> Screen:
+    practice = course.practice
+    assert practice is not None
+    lines = [local(practice.intro)]
+    if practice.rate_minor and practice.currency:
+        lines.append(
+            _("Each answer earns {amount} of training pay.").format(
+                amount=format_money(practice.rate_minor, practice.currency)
+            )
+        )
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("▶️ Start the practice"), callback_data=PracticeNext(course=course.id))
+    builder.button(text=_("📚 Courses"), callback_data=MenuAction(action="learn"))
+    builder.adjust(1)
+    return Screen("\n\n".join(lines), builder.as_markup())
+
+
+async def done_screen(session: AsyncSession, member: Member, course: Course) -> Screen:
+    practice = course.practice
+    assert practice is not None
+    lines = [_("Practice finished. Thank you!")]
+    earned = await learning.practice_earned(session, member.id, course)
+    if earned and practice.currency:
+        lines.append(
+            _("Training pay you earned: {amount}. It will be added to your earnings.").format(
+                amount=format_money(earned, practice.currency)
+            )
+        )
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("↩️ Back to the course"), callback_data=OpenCourse(course=course.id))
+    builder.button(text=_("📚 Courses"), callback_data=MenuAction(action="learn"))
+    builder.adjust(1)
+    return Screen("\n\n".join(lines), builder.as_markup())
+
+
+async def practice_screen(session: AsyncSession, member: Member, state: State) -> Screen:
+    if state.practice_done:
+        return await done_screen(session, member, state.course)
+    return item_screen(card_for(state.course, state.practice_item))
+
+
+async def _practice_course(
+    query: CallbackQuery,
+    session: AsyncSession,
+    member: Member,
+    library: CourseLibrary,
+    clock: Clock,
+    course_id: str,
+) -> tuple[Course, State] | None:
+    course = library.get(course_id)
+    if course is None or course.practice is None:
+        await query.answer(_("This button is no longer valid."))
+        return None
+    state = await learning.current(session, member.id, course)
+    if state.stage != "passed" and not state.at_quiz_door:
+        await present(query, await course_screen(session, member, state, library, clock), session)
+        await query.answer(_("Read the lessons first; the practice comes after them."))
+        return None
+    return course, state
+
+
+@router.callback_query(StartPractice.filter())
+async def start_practice(
+    query: CallbackQuery,
+    callback_data: StartPractice,
+    session: AsyncSession,
+    member: Member,
+    library: CourseLibrary,
+    clock: Clock,
+) -> None:
+    found = await _practice_course(query, session, member, library, clock, callback_data.course)
+    if found is None:
+        return
+    course, state = found
+    if state.practice_item == 0:
+        await present(query, intro_screen(course), session)
+    else:
+        await present(query, await practice_screen(session, member, state), session)
+    await query.answer()
+
+
+@router.callback_query(PracticeNext.filter())
+async def next_item(
+    query: CallbackQuery,
+    callback_data: PracticeNext,
+    session: AsyncSession,
+    member: Member,
+    library: CourseLibrary,
+    clock: Clock,
+) -> None:
+    found = await _practice_course(query, session, member, library, clock, callback_data.course)
+    if found is None:
+        return
+    await present(query, await practice_screen(session, member, found[1]), session)
+    await query.answer()
+
+
+@router.callback_query(ItemAnswer.filter(F.kind == "p"))
+async def practice_answer(
+    query: CallbackQuery,
+    callback_data: ItemAnswer,
+    session: AsyncSession,
+    member: Member,
+    library: CourseLibrary,
+    clock: Clock,
+) -> None:
+    course = library.get(callback_data.ref)
+    if course is None or course.practice is None:
+        await query.answer(_("This button is no longer valid."))
+        return
+    try:
+        outcome = await learning.answer_practice(
+            session,
+            member.id,
+            course,
+            item_index=callback_data.item,
+            label=callback_data.label,
+            clock=clock,
+        )
+    except LearningError:
+        state = await learning.current(session, member.id, course)
+        await present(query, await practice_screen(session, member, state), session)
+        await query.answer(_("That item was already answered."))
+        return
+    practice = course.practice
+    right = next(label for label in practice.labels if label.id == outcome.item.answer)
+    if outcome.correct:
+        verdict = _("✅ Right: {label}").format(label=local(right.text))
+    else:
+        verdict = _("❌ The right answer is: {label}").format(label=local(right.text))
+    lines = [verdict, local(outcome.item.feedback)]
+    if outcome.credited and practice.currency:
+        lines.append(
+            _("+{amount} training pay").format(
+                amount=format_money(outcome.credited, practice.currency)
+            )
+        )
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("Finish ✅") if outcome.finished else _("Next ➡️"),
+        callback_data=PracticeNext(course=course.id),
+    )
+    card = card_for(course, callback_data.item)
+    await present(query, feedback_screen(card, "\n\n".join(lines), builder.as_markup()), session)
+    await query.answer()

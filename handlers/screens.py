@@ -1,0 +1,71 @@
+"""One screen, one message: edit in place, switching between text and photo when needed."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, InputMediaPhoto, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.media import photo_for, remember_photo
+
+
+@dataclass(frozen=True)
+class Screen:
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+    photo: Path | None = None
+
+
+async def _send(bot: Bot, chat_id: int, screen: Screen, session: AsyncSession) -> Message:
+    if screen.photo is None:
+        return await bot.send_message(chat_id, screen.text, reply_markup=screen.markup)
+    photo = await photo_for(session, bot, screen.photo)
+    sent = await bot.send_photo(chat_id, photo, caption=screen.text, reply_markup=screen.markup)
+    if not isinstance(photo, str):
+        await remember_photo(session, bot, screen.photo, sent)
+    return sent
+
+
+async def _edit(message: Message, screen: Screen, session: AsyncSession, bot: Bot) -> bool:
+    """Edit in place; False when the message kind (text/photo) must change."""
+    try:
+        if screen.photo is None and message.text is not None:
+            await message.edit_text(screen.text, reply_markup=screen.markup)
+            return True
+        if screen.photo is not None and message.photo:
+            photo = await photo_for(session, bot, screen.photo)
+            edited = await message.edit_media(
+                InputMediaPhoto(media=photo, caption=screen.text), reply_markup=screen.markup
+            )
+            if not isinstance(photo, str) and isinstance(edited, Message):
+                await remember_photo(session, bot, screen.photo, edited)
+            return True
+    except TelegramBadRequest as error:
+        if "message is not modified" in error.message:
+            return True
+        if "not found" not in error.message and "can't be edited" not in error.message:
+            raise
+    return False
+
+
+async def present(target: CallbackQuery | Message, screen: Screen, session: AsyncSession) -> None:
+    """Show a screen: edit the pressed message, or replace it, or (for a command) send one."""
+    bot = target.bot
+    assert bot is not None
+    if isinstance(target, Message):
+        await _send(bot, target.chat.id, screen, session)
+        return
+    message = target.message
+    if not isinstance(message, Message):
+        await _send(bot, target.from_user.id, screen, session)
+        return
+    if await _edit(message, screen, session, bot):
+        return
+    await _send(bot, message.chat.id, screen, session)
+    with contextlib.suppress(TelegramBadRequest):
+        await message.delete()
