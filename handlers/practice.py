@@ -171,10 +171,10 @@ async def practice_answer(
     else:
         verdict = _("❌ The right answer is: {label}").format(label=local(right.text))
     lines = [verdict, local(outcome.item.feedback)]
-    if outcome.credited and practice.currency:
+    if outcome.credited_minor and practice.currency:
         lines.append(
             _("+{amount} training pay").format(
-                amount=format_money(outcome.credited, practice.currency)
+                amount=format_money(outcome.credited_minor, practice.currency)
             )
         )
     builder = InlineKeyboardBuilder()

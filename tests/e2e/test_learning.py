@@ -1,0 +1,214 @@
+"""A trainee takes the real starter courses through the stand-in, in every language."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import PollingBot, Runtime
+from bot.clock import ManualClock
+from bot.standin.client import SimUser
+from courses.content_model import Course
+from courses.models import Certificate, CourseProgress, PracticeAnswer, QuizAttempt, UserSkill
+from tasks.models import MoneyOwed
+from tests.e2e.conftest import Onboard, t
+
+LOCALES = ["ar", "fa_AF", "uk", "en"]
+COURSES = ["annotation-basics", "working-on-platform"]
+
+
+def local(text: dict[str, str], locale: str) -> str:
+    return text[locale]
+
+
+async def open_course(user: SimUser, course: Course, locale: str) -> None:
+    await user.send("/learn")
+    title = local(course.title, locale)
+    label = next(label for label in user.last.labels if title in label)
+    await user.press(label)
+
+
+def shown(user: SimUser) -> str:
+    message = user.last
+    return message.text if message.text is not None else (message.caption or "")
+
+
+async def read_every_page(user: SimUser, course: Course, locale: str) -> list[str]:
+    seen = []
+    for lesson in course.lessons:
+        for page in lesson.pages:
+            assert local(page.text, locale) in shown(user)
+            assert (user.last.photo is not None) == (page.image is not None)
+            seen.append(shown(user))
+            await user.press(t(locale, "Next ➡️"))
+    return seen
+
+
+async def answer_quiz(user: SimUser, course: Course, locale: str, right: bool = True) -> None:
+    await user.press(t(locale, "📝 Start the quiz"))
+    for question in course.quiz:
+        assert local(question.text, locale) in shown(user)
+        pick = next(o for o in question.options if (o.id == question.answer) == right)
+        await user.press(local(pick.text, locale))
+        assert local(question.explanation, locale) in shown(user)
+        await user.press(t(locale, "Next ➡️"))
+
+
+async def count(runtime: Runtime, model: type, **where: object) -> int:
+    query = select(func.count()).select_from(model)
+    for column, value in where.items():
+        query = query.where(getattr(model, column) == value)
+    async with runtime.sessions() as session:
+        return (await session.execute(query)).scalar_one()
+
+
+@pytest.mark.parametrize("course_id", COURSES)
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_trainee_completes_course_and_gets_certificate(
+    onboard: Onboard, runtime: Runtime, locale: str, course_id: str
+) -> None:
+    course = runtime.library.get(course_id)
+    user = await onboard(100, locale)
+    await open_course(user, course, locale)
+    messages_before = len(user.messages)
+    await read_every_page(user, course, locale)
+    # a lesson costs a few messages, not one per page (edits in place; text<->photo swaps)
+    assert len(user.messages) - messages_before <= 2
+    await answer_quiz(user, course, locale)
+    assert t(locale, "🎉 You passed {course} with {score} of {total} right answers!").split("{")[
+        0
+    ] in shown(user)
+
+    await user.press(t(locale, "🎓 My certificate"))
+    assert shown(user).startswith("✍️")
+    events = await user.send("Amina \u202eHaddad")
+    photos = [e.message for e in events if e.kind == "message" and e.message.photo]
+    assert len(photos) == 1 and photos[0].photo.width == 1600
+
+    async with runtime.sessions() as session:
+        certificate = (
+            await session.execute(select(Certificate).where(Certificate.user_id == 100))
+        ).scalar_one()
+    assert certificate.name == "Amina Haddad" and certificate.locale == locale
+    assert certificate.code in photos[0].caption
+    assert await count(runtime, UserSkill, user_id=100, skill=course.skill) == 1
+
+    await user.send(f"/verify {certificate.code}")
+    assert t(
+        locale,
+        "✅ This certificate is genuine.\nCode: {code}\nName: {name}\nCourse: "
+        "{course}\nIssued: {date}",
+    ).split("\n")[0] in shown(user)
+    assert "Amina Haddad" in shown(user)
+
+
+@pytest.mark.parametrize("locale", ["fa_AF", "en"])
+async def test_practice_set_gives_feedback_and_records_training_pay_once(
+    onboard: Onboard, runtime: Runtime, locale: str
+) -> None:
+    course = runtime.library.get("annotation-basics")
+    practice = course.practice
+    user = await onboard(101, locale)
+    await open_course(user, course, locale)
+    await read_every_page(user, course, locale)
+    await user.press(t(locale, "🎯 Practice"))
+    assert local(practice.intro, locale) in shown(user)
+    await user.press(t(locale, "▶️ Start the practice"))
+    card_id = user.last.message_id
+    stale_data = None
+    for index, item in enumerate(practice.items):
+        assert user.last.photo is not None and local(practice.question, locale) in shown(user)
+        assert user.last.message_id == card_id  # one message, edited in place
+        wrong = index == 0
+        label = next(lb for lb in practice.labels if (lb.id == item.answer) != wrong)
+        if stale_data is None:
+            stale_data = user.last.button(local(label.text, locale)).callback_data
+        await user.press(local(label.text, locale))
+        assert local(item.feedback, locale) in shown(user)
+        await user.press(t(locale, "Finish ✅" if index == len(practice.items) - 1 else "Next ➡️"))
+    assert t(locale, "Practice finished. Thank you!") in shown(user)
+
+    assert await count(runtime, PracticeAnswer, user_id=101) == len(practice.items)
+    assert await count(runtime, MoneyOwed, user_id=101) == len(practice.items)
+    async with runtime.sessions() as session:
+        total = (
+            await session.execute(
+                select(func.sum(MoneyOwed.amount_minor)).where(MoneyOwed.user_id == 101)
+            )
+        ).scalar_one()
+    assert total == practice.rate_minor * len(practice.items)
+
+    await user.press_data(stale_data, user.last.message_id)  # a replayed first answer
+    assert await count(runtime, MoneyOwed, user_id=101) == len(practice.items)
+    assert await count(runtime, PracticeAnswer, user_id=101) == len(practice.items)
+
+
+async def test_trainee_resumes_on_the_same_page_after_a_restart(
+    onboard: Onboard, runtime: Runtime, polling: PollingBot
+) -> None:
+    course = runtime.library.get("annotation-basics")
+    user = await onboard(102, "ar")
+    await open_course(user, course, "ar")
+    for _ in range(4):
+        await user.press(t("ar", "Next ➡️"))
+    page_before = shown(user)
+    assert course.lessons[1].pages[1].text["ar"] in page_before
+
+    await polling.restart()
+
+    await open_course(user, course, "ar")
+    assert shown(user) == page_before
+    await user.press(t("ar", "Next ➡️"))
+    assert course.lessons[1].pages[2].text["ar"] in shown(user)
+    async with runtime.sessions() as session:
+        row = await session.get(CourseProgress, (102, course.id))
+    assert row.page == 5
+
+
+async def test_failed_quiz_offers_retry_after_cooldown_and_not_before(
+    onboard: Onboard, runtime: Runtime, clock: ManualClock
+) -> None:
+    course = runtime.library.get("working-on-platform")
+    user = await onboard(103, "uk")
+    await open_course(user, course, "uk")
+    await read_every_page(user, course, "uk")
+    await answer_quiz(user, course, "uk", right=False)
+    assert t("uk", "🔁 Try again") in user.last.labels
+
+    events = await user.press(t("uk", "🔁 Try again"))
+    alerts = [e for e in events if e.kind == "callback_answer" and e.show_alert]
+    assert alerts and "30" in alerts[0].text
+    assert await count(runtime, QuizAttempt, user_id=103) == 1
+    assert t("uk", "🔁 Try again") in user.last.labels  # still the result, no question
+
+    clock.advance(course.retry_cooldown - timedelta(minutes=1))
+    events = await user.press(t("uk", "🔁 Try again"))
+    assert any(e.kind == "callback_answer" and e.show_alert for e in events)
+
+    clock.advance(timedelta(minutes=1))
+    await user.press(t("uk", "🔁 Try again"))
+    assert local(course.quiz[0].text, "uk") in shown(user)
+    assert await count(runtime, UserSkill, user_id=103) == 0
+
+
+async def test_skill_is_granted_exactly_once(onboard: Onboard, runtime: Runtime) -> None:
+    course = runtime.library.get("working-on-platform")
+    user = await onboard(104, "en")
+    await open_course(user, course, "en")
+    await read_every_page(user, course, "en")
+    await user.press("📝 Start the quiz")
+    last_question_data = None
+    for question in course.quiz:
+        right = next(o for o in question.options if o.id == question.answer)
+        last_question_data = user.last.button(right.text["en"]).callback_data
+        await user.press(right.text["en"])
+        await user.press("Next ➡️")
+    assert await count(runtime, UserSkill, user_id=104) == 1
+
+    events = await user.press_data(last_question_data, user.last.message_id)
+    assert any(e.kind == "callback_answer" for e in events)
+    await user.press_data(f"lq:{course.id}", user.last.message_id)  # forged "start quiz"
+    assert await count(runtime, UserSkill, user_id=104) == 1
+    assert await count(runtime, QuizAttempt, user_id=104) == 1
