@@ -123,7 +123,7 @@ class PollingBot:
             await self._task
 
 
-async def run_webhook(runtime: Runtime) -> None:
+async def run_webhook(runtime: Runtime, ready: asyncio.Event | None = None) -> None:
     """Webhook mode: updates are handled before the 200, so a crash means redelivery."""
     settings = runtime.settings
     assert settings.bot_token is not None and settings.webhook_url and settings.webhook_secret
@@ -142,6 +142,8 @@ async def run_webhook(runtime: Runtime) -> None:
     site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
     await site.start()
     log.info("webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
+    if ready is not None:
+        ready.set()
     try:
         await asyncio.Event().wait()
     finally:

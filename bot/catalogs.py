@@ -26,8 +26,8 @@ def po_path(locale: str) -> Path:
     return LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
-def _pybabel(*args: str) -> None:
-    CommandLineInterface().run(["pybabel", "-q", *args])
+def _pybabel(*args: str) -> int:
+    return CommandLineInterface().run(["pybabel", "-q", *args]) or 0
 
 
 def read_catalog(locale: str) -> Catalog:
@@ -101,5 +101,6 @@ def update() -> None:
     _write("en", english)
 
 
-def compile_all() -> None:
-    _pybabel("compile", "-D", DOMAIN, "-d", str(LOCALES_DIR), "--statistics")
+def compile_all() -> int:
+    """Compile every catalog; non-zero when Babel found a broken entry."""
+    return _pybabel("compile", "-D", DOMAIN, "-d", str(LOCALES_DIR), "--statistics")

@@ -60,8 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "i18n":
         from bot import catalogs
 
-        catalogs.update() if args.i18n_command == "update" else catalogs.compile_all()
-        return 0
+        if args.i18n_command == "update":
+            catalogs.update()
+            return 0
+        return catalogs.compile_all()
     try:
         settings = load_settings()
     except SettingsError as error:

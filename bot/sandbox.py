@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from pathlib import Path
 
 from bot import accounts, db
@@ -11,17 +12,24 @@ from bot.commands import install_commands_for
 from bot.settings import Settings
 from bot.standin.client import SimUser
 from bot.standin.server import StandIn
-from bot.standin.terminal import run_terminal
+from bot.standin.terminal import ReadLine, run_terminal
 
 SANDBOX_TOKEN = "1000000001:sandbox-token-not-a-real-telegram-token"
 SANDBOX_ORGANISATION = "Sandbox NGO"
 FILES_DIR = Path("data/sandbox-files")
 
 
-async def run_sandbox(settings: Settings, first_user: tuple[str, str] = ("Amina", "ar")) -> None:
+async def run_sandbox(
+    settings: Settings,
+    first_user: tuple[str, str] = ("Amina", "ar"),
+    *,
+    read_line: ReadLine | None = None,
+    write: Callable[[str], None] = print,
+    files_dir: Path = FILES_DIR,
+) -> None:
     await db.upgrade(settings.database_url)
     runtime = Runtime.create(settings)
-    server = StandIn(files_dir=FILES_DIR)
+    server = StandIn(files_dir=files_dir)
     await server.start()
     polling = PollingBot(runtime, SANDBOX_TOKEN, server.api_base)
     await polling.start()
@@ -37,12 +45,18 @@ async def run_sandbox(settings: Settings, first_user: tuple[str, str] = ("Amina"
             await install_commands_for(polling.bot, member)
         return f"{user.first_name} is now a coordinator of {SANDBOX_ORGANISATION}. Try /cohorts."
 
-    print("Rafiq sandbox: you are chatting with the real bot through a local Telegram stand-in.")
-    print("Type /help for the bot's help, /as NAME LANG to switch user, /coordinator to become")
-    print("a coordinator, a number to press a button, /quit to leave.\n")
+    write(
+        "Rafiq sandbox: you are chatting with the real bot through a local Telegram stand-in.\n"
+        "Type /start to begin, a number to press a button, /as NAME LANG to switch user,\n"
+        "/coordinator to become a coordinator, /quit to leave.\n"
+    )
     try:
         await run_terminal(
-            server, first_user=first_user, extra_commands={"/coordinator": make_coordinator}
+            server,
+            first_user=first_user,
+            extra_commands={"/coordinator": make_coordinator},
+            read_line=read_line,
+            write=write,
         )
     finally:
         await polling.stop()

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.accounts import Member
 from bot.clock import Clock
-from bot.i18n import _, current_locale, embed, format_datetime, ngettext
+from bot.i18n import _, current_locale, embed, format_datetime, format_percent, ngettext
 from courses import learning
 from courses.content_model import Course
 from courses.learning import LearningError, QuizOutcome, State
@@ -95,11 +95,11 @@ def quiz_door(state: State, wait_until: datetime | None, now: datetime) -> Scree
         "",
         ngettext(
             "You have read every lesson. The quiz has {count} question; "
-            "you pass with {mark}% right answers.",
+            "you pass with {mark} right answers.",
             "You have read every lesson. The quiz has {count} questions; "
-            "you pass with {mark}% right answers.",
+            "you pass with {mark} right answers.",
             len(course.quiz),
-        ).format(count=embed(len(course.quiz)), mark=embed(course.pass_mark)),
+        ).format(count=embed(len(course.quiz)), mark=embed(format_percent(course.pass_mark / 100))),
     ]
     if wait_until is not None:
         minutes = minutes_until(wait_until, now)
@@ -188,8 +188,10 @@ def failed_screen(state: State, score: int, total: int, until: datetime, now: da
     minutes = minutes_until(until, now)
     text = "\n\n".join(
         [
-            _("You got {score} of {total} right. You need {mark}% to pass.").format(
-                score=embed(score), total=embed(total), mark=embed(course.pass_mark)
+            _("You got {score} of {total} right. You need {mark} to pass.").format(
+                score=embed(score),
+                total=embed(total),
+                mark=embed(format_percent(course.pass_mark / 100)),
             ),
             ngettext(
                 "Read the lessons again if you like. You can retry the quiz in {minutes} minute.",

@@ -77,3 +77,25 @@ def test_template_is_up_to_date() -> None:
     ):
         found.add(message if isinstance(message, str) else tuple(message))
     assert found <= _template_ids(), sorted(map(str, found - _template_ids()))[:5]
+
+
+def test_arabic_plural_forms_follow_cldr() -> None:
+    """zero, one, two, few (3-10), many (11-99), other (100-102, ...)."""
+    with po_path("ar").open("rb") as handle:
+        catalog = read_po(handle, locale="ar")
+    from gettext import c2py
+
+    plural = c2py(catalog.plural_expr)
+    assert [plural(n) for n in (0, 1, 2, 3, 10, 11, 99, 100, 102, 103, 111)] == [
+        0,
+        1,
+        2,
+        3,
+        3,
+        4,
+        4,
+        5,
+        5,
+        3,
+        4,
+    ]

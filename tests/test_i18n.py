@@ -53,7 +53,15 @@ def test_rtl_message_isolates_amount_and_latin_code(locale: str) -> None:
     amount = format_money(1250, "USD", locale)
     code = embed("RFQ-7K2M", locale)
     with use_locale(locale):
-        sentence = _("Your certificate code is {code}.").format(code=code) + " " + amount
+        sentence = (
+            _("🎓 Your certificate for {course}. Verification code: {code}")
+            .format(
+                course=_("Training pay you earned: {amount}. It will be added to your earnings."),
+                code=code,
+            )
+            .format(amount=amount)
+        )
+    assert sentence != sentence.encode("ascii", "ignore").decode()  # really right-to-left text
     assert amount.startswith(FSI) and amount.endswith(PDI)
     assert code == f"{FSI}RFQ-7K2M{PDI}"
     assert f"{FSI}RFQ-7K2M{PDI}" in sentence

@@ -1,0 +1,69 @@
+"""The courses and projects the bot serves, loaded once at start."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from courses.content_model import Course, Lesson, Page, Problem
+from courses.loader import DEFAULT_CONTENT_ROOT, load_courses
+from tasks.catalog import DEFAULT_PROJECTS_FILE, CatalogError, Project, known_skills, load_projects
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PageRef:
+    lesson_index: int
+    lesson: Lesson
+    number: int  # 1-based within the lesson
+    page: Page
+
+
+@dataclass(frozen=True)
+class CourseLibrary:
+    courses: tuple[Course, ...]
+    projects: tuple[Project, ...]
+    problems: tuple[Problem, ...] = ()
+
+    def get(self, course_id: str) -> Course | None:
+        return next((c for c in self.courses if c.id == course_id), None)
+
+    def projects_for(self, skills: set[str]) -> list[Project]:
+        return [p for p in self.projects if set(p.requires) <= skills]
+
+
+def page_ref(course: Course, flat_index: int) -> PageRef:
+    """The lesson and page at a position counted across the whole course."""
+    remaining = flat_index
+    for index, lesson in enumerate(course.lessons):
+        if remaining < len(lesson.pages):
+            return PageRef(index, lesson, remaining + 1, lesson.pages[remaining])
+        remaining -= len(lesson.pages)
+    raise IndexError(f"{course.id} has no page {flat_index}")
+
+
+def lessons_done(course: Course, furthest_page: int) -> int:
+    """Lessons whose every page the trainee has gone past."""
+    done, last = 0, -1
+    for lesson in course.lessons:
+        last += len(lesson.pages)
+        if furthest_page > last:
+            done += 1
+    return done
+
+
+def load_library(
+    content_root: Path = DEFAULT_CONTENT_ROOT, projects_file: Path = DEFAULT_PROJECTS_FILE
+) -> CourseLibrary:
+    """Load what is sound; report and leave out what is broken (never a crash)."""
+    try:
+        projects = load_projects(projects_file)
+    except CatalogError as error:
+        log.error("project catalog not loaded: %s", error)
+        projects = ()
+    result = load_courses(content_root, known_skills(projects) if projects else None)
+    for problem in result.problems:
+        log.warning("course problem: %s", problem)
+    return CourseLibrary(result.courses, projects, result.problems)
