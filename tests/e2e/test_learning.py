@@ -212,3 +212,24 @@ async def test_skill_is_granted_exactly_once(onboard: Onboard, runtime: Runtime)
     await user.press_data(f"lq:{course.id}", user.last.message_id)  # forged "start quiz"
     assert await count(runtime, UserSkill, user_id=104) == 1
     assert await count(runtime, QuizAttempt, user_id=104) == 1
+
+
+async def test_lesson_image_is_uploaded_once_then_resent_by_file_id(
+    onboard: Onboard, runtime: Runtime, standin: object
+) -> None:
+    from bot.media import MediaFile
+
+    course = runtime.library.get("working-on-platform")
+    assert course.lessons[0].pages[0].image is not None
+    first = await onboard(105, "ar")
+    await open_course(first, course, "ar")
+    uploads = len(standin.stored_files())
+    photo = first.last.photo
+    assert photo is not None and max(photo.width, photo.height) <= 1024
+    assert photo.file_size < 80_000
+    assert await count(runtime, MediaFile) == 1
+
+    second = await onboard(106, "uk")
+    await open_course(second, course, "uk")
+    assert second.last.photo.file_id == photo.file_id
+    assert len(standin.stored_files()) == uploads  # nothing uploaded again
