@@ -11,9 +11,12 @@ from bot import accounts
 from bot.accounts import Member
 from bot.i18n import _, use_locale
 from bot.locales import CATALOG_LOCALES, LANGUAGE_NAMES
+from courses import learning
+from courses.library import CourseLibrary
 from handlers.callbacks import ChangeLanguage, MenuAction
 from handlers.filters import IsMember
 from handlers.keyboards import back_to_menu, language_changer, main_menu
+from handlers.learning import local
 from handlers.onboarding import menu_text
 from handlers.render import show
 from handlers.routing import Routes
@@ -63,11 +66,16 @@ def settings_keyboard():
     return builder.as_markup()
 
 
-def work_text() -> str:
+def work_text(opened: list[str]) -> str:
+    if not opened:
+        return _(
+            "Paid tasks are not open in the bot yet. They will appear here. "
+            "Meanwhile, the courses in Learn give you the skills the tasks need."
+        )
     return _(
-        "Paid tasks are not open in the bot yet. They will appear here. "
-        "Meanwhile, the courses in Learn give you the skills the tasks need."
-    )
+        "Your courses have opened these projects for you: {projects}. "
+        "Their tasks will appear here when the work queue opens in the bot."
+    ).format(projects=", ".join(opened))
 
 
 def earnings_text() -> str:
@@ -93,13 +101,24 @@ async def language_command(message: Message) -> None:
 
 
 @router.callback_query(MenuAction.filter())
-async def menu_action(query: CallbackQuery, callback_data: MenuAction, member: Member) -> None:
+async def menu_action(
+    query: CallbackQuery,
+    callback_data: MenuAction,
+    member: Member,
+    session: AsyncSession,
+    library: CourseLibrary,
+) -> None:
+    if callback_data.action == "work":
+        skills = await learning.skills(session, member.id)
+        opened = [local(p.title) for p in library.projects_for(skills)]
+        await show(query, work_text(opened), back_to_menu())
+        await query.answer()
+        return
     screens = {
         "home": lambda: (menu_text(), main_menu()),
         "help": lambda: (help_text(member), back_to_menu()),
         "settings": lambda: (settings_text(member), settings_keyboard()),
         "language": lambda: (_("Choose your language."), language_changer()),
-        "work": lambda: (work_text(), back_to_menu()),
         "earnings": lambda: (earnings_text(), back_to_menu()),
     }
     screen = screens.get(callback_data.action)

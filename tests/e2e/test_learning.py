@@ -95,6 +95,12 @@ async def test_trainee_completes_course_and_gets_certificate(
     assert certificate.code in photos[0].caption
     assert await count(runtime, UserSkill, user_id=100, skill=course.skill) == 1
 
+    await user.send("/menu")
+    await user.press(t(locale, "🛠 Work"))
+    opened = [p for p in runtime.library.projects if set(p.requires) <= {course.skill}]
+    for project in runtime.library.projects:
+        assert (project.title[locale] in shown(user)) == (project in opened)
+
     await user.send(f"/verify {certificate.code}")
     assert t(
         locale,
