@@ -88,7 +88,7 @@ def page_screen(course: Course, page: int) -> Screen:
     return Screen(f"{heading}\n\n{local(ref.page.text)}", _nav(course, page), ref.page.image)
 
 
-def quiz_door(state: State, wait_until: datetime | None, now: datetime) -> Screen:
+def quiz_door(state: State) -> Screen:
     course = state.course
     lines = [
         local(course.title),
@@ -101,16 +101,6 @@ def quiz_door(state: State, wait_until: datetime | None, now: datetime) -> Scree
             len(course.quiz),
         ).format(count=embed(len(course.quiz)), mark=embed(format_percent(course.pass_mark / 100))),
     ]
-    if wait_until is not None:
-        minutes = minutes_until(wait_until, now)
-        lines += [
-            "",
-            ngettext(
-                "You can take the quiz again in {minutes} minute.",
-                "You can take the quiz again in {minutes} minutes.",
-                minutes,
-            ).format(minutes=embed(minutes)),
-        ]
     builder = InlineKeyboardBuilder()
     builder.button(text=_("📝 Start the quiz"), callback_data=StartQuiz(course=course.id))
     if course.practice is not None and not state.practice_done:
@@ -226,8 +216,24 @@ async def course_screen(
         )
     if state.at_quiz_door:
         wait = await learning.retry_at(session, member.id, course, clock)
-        return quiz_door(state, wait, clock.now())
+        attempt = await learning.last_attempt(session, member.id, course)
+        if wait is not None and attempt is not None:
+            return failed_screen(state, attempt.score, attempt.total, wait, clock.now())
+        return quiz_door(state)
     return page_screen(course, state.page)
+
+
+async def _show_course(
+    query: CallbackQuery,
+    session: AsyncSession,
+    member: Member,
+    state: State,
+    library: CourseLibrary,
+    clock: Clock,
+    note: str | None = None,
+) -> None:
+    await present(query, await course_screen(session, member, state, library, clock), session)
+    await query.answer(note)
 
 
 async def _course_or_refuse(
@@ -269,8 +275,7 @@ async def open_course(
     if course is None:
         return
     state = await learning.open_course(session, member.id, course, clock)
-    await present(query, await course_screen(session, member, state, library, clock), session)
-    await query.answer()
+    await _show_course(query, session, member, state, library, clock)
 
 
 @router.callback_query(TurnPage.filter())
@@ -291,8 +296,7 @@ async def turn_page(
         )
     except LearningError:
         state = await learning.open_course(session, member.id, course, clock)
-    await present(query, await course_screen(session, member, state, library, clock), session)
-    await query.answer()
+    await _show_course(query, session, member, state, library, clock)
 
 
 @router.callback_query(StartQuiz.filter())
@@ -322,8 +326,7 @@ async def start_quiz(
             )
             return
         state = await learning.current(session, member.id, course)
-    await present(query, await course_screen(session, member, state, library, clock), session)
-    await query.answer()
+    await _show_course(query, session, member, state, library, clock)
 
 
 @router.callback_query(PickOption.filter())
@@ -350,8 +353,8 @@ async def pick_option(
         )
     except LearningError:
         state = await learning.current(session, member.id, course)
-        await present(query, await course_screen(session, member, state, library, clock), session)
-        await query.answer(_("That question was already answered."))
+        note = _("That question was already answered.")
+        await _show_course(query, session, member, state, library, clock, note)
         return
     await present(query, feedback_screen(course, outcome), session)
     await query.answer()
@@ -370,13 +373,4 @@ async def quiz_continue(
     if course is None:
         return
     state = await learning.current(session, member.id, course)
-    if state.stage == "lesson" and state.at_quiz_door:
-        attempt = await learning.last_attempt(session, member.id, course)
-        until = await learning.retry_at(session, member.id, course, clock)
-        if attempt is not None and until is not None:
-            screen = failed_screen(state, attempt.score, attempt.total, until, clock.now())
-            await present(query, screen, session)
-            await query.answer()
-            return
-    await present(query, await course_screen(session, member, state, library, clock), session)
-    await query.answer()
+    await _show_course(query, session, member, state, library, clock)
