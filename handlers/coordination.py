@@ -18,8 +18,8 @@ from courses.library import CourseLibrary
 from handlers.callbacks import CohortAction
 from handlers.filters import IsAdmin, IsCoordinator
 from handlers.learning import local
-from handlers.render import show
 from handlers.routing import Routes
+from handlers.screens import Screen, present
 
 coordinator_router = Routes(f"{__name__}.coordinator", IsCoordinator())
 admin_router = Routes(f"{__name__}.admin", IsAdmin())
@@ -124,7 +124,11 @@ async def cohort_action(
         await query.answer(error_text(error), show_alert=True)
         return
     summaries = {s.id: s.name for s in await accounts.list_cohorts(session, member)}
-    await show(query, await _invite_text(query.bot, summaries[callback_data.cohort_id], code))
+    await present(
+        query,
+        Screen(await _invite_text(query.bot, summaries[callback_data.cohort_id], code)),
+        session,
+    )
     await query.answer()
 
 

@@ -18,8 +18,8 @@ from handlers.filters import IsMember
 from handlers.keyboards import back_to_menu, language_changer, main_menu
 from handlers.learning import local
 from handlers.onboarding import menu_text
-from handlers.render import show
 from handlers.routing import Routes
+from handlers.screens import Screen, present
 
 router = Routes(__name__, IsMember())
 
@@ -111,7 +111,7 @@ async def menu_action(
     if callback_data.action == "work":
         skills = await learning.skills(session, member.id)
         opened = [local(p.title) for p in library.projects_for(skills)]
-        await show(query, work_text(opened), back_to_menu())
+        await present(query, Screen(work_text(opened), back_to_menu()), session)
         await query.answer()
         return
     screens = {
@@ -126,7 +126,7 @@ async def menu_action(
         await query.answer(_("This button is no longer valid."))
         return
     text, markup = screen()
-    await show(query, text, markup)
+    await present(query, Screen(text, markup), session)
     await query.answer()
 
 
@@ -139,5 +139,5 @@ async def change_language(
         return
     member = await accounts.set_locale(session, query.from_user.id, callback_data.locale)
     with use_locale(member.locale):
-        await show(query, settings_text(member), settings_keyboard())
+        await present(query, Screen(settings_text(member), settings_keyboard()), session)
         await query.answer(_("Language changed."))

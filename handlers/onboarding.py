@@ -16,8 +16,8 @@ from bot.locales import CATALOG_LOCALES
 from bot.settings import Settings
 from handlers.callbacks import Consent, PickLanguage
 from handlers.keyboards import language_picker, main_menu
-from handlers.render import show
 from handlers.routing import Routes
+from handlers.screens import Screen, present
 
 router = Routes(__name__)
 
@@ -93,11 +93,13 @@ async def start(
 
 
 @router.callback_query(PickLanguage.filter())
-async def picked_language(query: CallbackQuery, callback_data: PickLanguage) -> None:
+async def picked_language(
+    query: CallbackQuery, callback_data: PickLanguage, session: AsyncSession
+) -> None:
     locale = callback_data.locale if callback_data.locale in CATALOG_LOCALES else "en"
     invite = callback_data.invite if INVITE_CODE.match(callback_data.invite or "x") else ""
     with use_locale(locale):
-        await show(query, consent_text(), consent_keyboard(locale, invite))
+        await present(query, Screen(consent_text(), consent_keyboard(locale, invite)), session)
     await query.answer()
 
 
@@ -122,19 +124,16 @@ async def accepted(
         text = menu_text()
         if cohort is not None:
             text = joined_text(cohort) + "\n\n" + text
-        await show(query, text, main_menu())
+        await present(query, Screen(text, main_menu()), session)
         await query.answer(_("Thank you!"))
 
 
 @router.callback_query(Consent.filter(~F.accept))
-async def declined(query: CallbackQuery, callback_data: Consent) -> None:
+async def declined(query: CallbackQuery, callback_data: Consent, session: AsyncSession) -> None:
     locale = callback_data.locale if callback_data.locale in CATALOG_LOCALES else "en"
     with use_locale(locale):
-        await show(
-            query,
-            _(
-                "Understood. Nothing about you has been stored. "
-                "Send /start if you change your mind."
-            ),
+        text = _(
+            "Understood. Nothing about you has been stored. Send /start if you change your mind."
         )
+        await present(query, Screen(text), session)
     await query.answer()
