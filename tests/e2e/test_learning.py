@@ -239,3 +239,27 @@ async def test_lesson_image_is_uploaded_once_then_resent_by_file_id(
     await open_course(second, course, "uk")
     assert second.last.photo.file_id == photo.file_id
     assert len(standin.stored_files()) == uploads  # nothing uploaded again
+
+
+async def test_trainee_resumes_on_the_same_quiz_question_after_a_restart(
+    onboard: Onboard, runtime: Runtime, polling: PollingBot
+) -> None:
+    course = runtime.library.get("working-on-platform")
+    user = await onboard(107, "fa_AF")
+    await open_course(user, course, "fa_AF")
+    await read_every_page(user, course, "fa_AF")
+    await user.press(t("fa_AF", "📝 Start the quiz"))
+    for question in course.quiz[:2]:
+        right = next(o for o in question.options if o.id == question.answer)
+        await user.press(right.text["fa_AF"])
+        await user.press(t("fa_AF", "Next ➡️"))
+    assert course.quiz[2].text["fa_AF"] in shown(user)
+
+    await polling.restart()
+
+    await open_course(user, course, "fa_AF")
+    assert course.quiz[2].text["fa_AF"] in shown(user)
+    heading = t("fa_AF", "{course} · Quiz, question {number} of {total}").format(
+        course=course.title["fa_AF"], number="\u20683\u2069", total="\u20686\u2069"
+    )
+    assert shown(user).startswith(heading)
