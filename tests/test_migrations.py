@@ -42,3 +42,29 @@ async def test_postgres_upgrade_downgrade_upgrade() -> None:
         await _round_trip(url)
     finally:
         await _drop_database(TEST_DATABASE_URL, name)
+
+
+async def test_learning_migration_upgrades_a_foundation_database_with_people_in_it(
+    tmp_path: Path,
+) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.sqlite3'}"
+    await db.upgrade(url, "0001")
+    engine = db.create_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO users (id, locale, role, consented_at) "
+                "VALUES (42, 'fa_AF', 'member', :now)"
+            ),
+            {"now": datetime(2026, 11, 1, tzinfo=UTC).replace(tzinfo=None)},
+        )
+    await db.upgrade(url)
+    async with engine.connect() as connection:
+        locale = (await connection.execute(text("SELECT locale FROM users WHERE id = 42"))).scalar()
+        progress = (await connection.execute(text("SELECT count(*) FROM course_progress"))).scalar()
+    await engine.dispose()
+    assert locale == "fa_AF" and progress == 0
