@@ -59,6 +59,7 @@ def build_bot(token: str, api_base: str | None = None) -> Bot:
 
 def build_dispatcher(runtime: Runtime) -> Dispatcher:
     from handlers import build_router
+    from handlers.errors import on_error
 
     dispatcher = Dispatcher(
         storage=MemoryStorage(),
@@ -71,6 +72,7 @@ def build_dispatcher(runtime: Runtime) -> Dispatcher:
         runtime.sessions, runtime.settings.admin_ids, runtime.settings.default_locale
     )
     dispatcher.update.outer_middleware(context)
+    dispatcher.errors.register(on_error)
     dispatcher.include_router(build_router())
     return dispatcher
 

@@ -268,3 +268,21 @@ async def test_trainee_resumes_on_the_same_quiz_question_after_a_restart(
         course=course.title["fa_AF"], number="\u20683\u2069", total="\u20686\u2069"
     )
     assert shown(user).startswith(heading)
+
+
+async def test_a_failing_telegram_call_still_answers_the_button(
+    onboard: Onboard, runtime: Runtime, standin: object
+) -> None:
+    course = runtime.library.get("annotation-basics")
+    user = await onboard(108, "uk")
+    await open_course(user, course, "uk")
+    for _ in range(2):
+        await user.press(t("uk", "Next ➡️"))
+    assert course.lessons[0].pages[2].image is None and course.lessons[1].pages[0].image is None
+    standin.fail_next("editMessageText", status=500)
+    events = await user.press(t("uk", "Next ➡️"))
+    alerts = [e.text for e in events if e.kind == "callback_answer"]
+    assert alerts == [t("uk", "Sorry, something went wrong. Please try again.")]
+    assert standin.unanswered_callback_queries() == []
+    await user.press(t("uk", "Next ➡️"))  # the same (stale) button shows where the trainee is
+    assert course.lessons[1].pages[0].text["uk"] in shown(user)
