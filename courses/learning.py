@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import String, case, cast, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -129,17 +129,23 @@ def _state(course: Course, row: CourseProgress | None) -> State:
 
 
 async def _row(session: AsyncSession, user_id: int, course: Course) -> CourseProgress | None:
-    return await session.get(CourseProgress, (user_id, course.id))
+    """The saved position, brought back inside the course if its content has since shrunk."""
+    row = await session.get(CourseProgress, (user_id, course.id))
+    if row is None:
+        return None
+    page = min(row.page, course.page_count)
+    broken_quiz = row.stage == "quiz" and row.question >= len(course.quiz)
+    if page != row.page or broken_quiz:
+        row.page = course.page_count if broken_quiz else page
+        row.furthest_page = min(row.furthest_page, course.page_count)
+        if broken_quiz:
+            row.stage, row.question = "lesson", 0
+        await session.commit()
+    return row
 
 
 async def overview(session: AsyncSession, user_id: int, library: CourseLibrary) -> list[State]:
-    rows = {
-        r.course_id: r
-        for r in (
-            await session.execute(select(CourseProgress).where(CourseProgress.user_id == user_id))
-        ).scalars()
-    }
-    return [_state(course, rows.get(course.id)) for course in library.courses]
+    return [await current(session, user_id, course) for course in library.courses]
 
 
 async def current(session: AsyncSession, user_id: int, course: Course) -> State:
@@ -151,9 +157,17 @@ async def open_course(session: AsyncSession, user_id: int, course: Course, clock
     row = await _row(session, user_id, course)
     if row is None:
         now = clock.now()
-        row = CourseProgress(user_id=user_id, course_id=course.id, started_at=now, updated_at=now)
-        session.add(row)
+        try:
+            async with session.begin_nested():
+                session.add(
+                    CourseProgress(
+                        user_id=user_id, course_id=course.id, started_at=now, updated_at=now
+                    )
+                )
+        except IntegrityError:
+            pass  # a double tap started it a moment ago
         await session.commit()
+        row = await _row(session, user_id, course)
     return _state(course, row)
 
 
@@ -251,10 +265,14 @@ async def answer_question(
     )
     row.question += 1
     row.updated_at = now
-    finished = None
-    if row.question >= len(course.quiz):
-        finished = await _finish_quiz(session, row, course, now)
-    await session.commit()
+    try:
+        finished = None
+        if row.question >= len(course.quiz):
+            finished = await _finish_quiz(session, row, course, now)
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        raise LearningError("stale") from None  # a double tap answered it a moment ago
     return QuizOutcome(question, option_id, correct, finished)
 
 
@@ -322,17 +340,23 @@ def _info(row: Certificate) -> CertificateInfo:
     return CertificateInfo(row.code, row.name, row.course_id, row.locale, row.issued_at)
 
 
-async def issue_certificate(
-    session: AsyncSession, user_id: int, course: Course, clock: Clock
-) -> CertificateInfo:
-    """The trainee's certificate for a passed course (issued once; later calls return it)."""
-    existing = (
+async def _certificate_of(
+    session: AsyncSession, user_id: int, course: Course
+) -> Certificate | None:
+    return (
         await session.execute(
             select(Certificate).where(
                 Certificate.user_id == user_id, Certificate.course_id == course.id
             )
         )
     ).scalar_one_or_none()
+
+
+async def issue_certificate(
+    session: AsyncSession, user_id: int, course: Course, clock: Clock
+) -> CertificateInfo:
+    """The trainee's certificate for a passed course (issued once; later calls return it)."""
+    existing = await _certificate_of(session, user_id, course)
     if existing is not None:
         return _info(existing)
     row = await _row(session, user_id, course)
@@ -357,7 +381,10 @@ async def issue_certificate(
             async with session.begin_nested():
                 session.add(certificate)
         except IntegrityError:
-            continue
+            issued = await _certificate_of(session, user_id, course)
+            if issued is not None:  # a double tap issued it a moment ago
+                return _info(issued)
+            continue  # the code was taken: draw another
         await session.commit()
         return _info(certificate)
     raise LearningError("no_code")
@@ -404,39 +431,39 @@ async def answer_practice(
     row = await _row(session, user_id, course)
     if practice is None or row is None or row.practice_item != item_index:
         raise LearningError("stale")
-    if row.stage != "passed" and row.page < course.page_count:
-        raise LearningError("lessons_unfinished")
+    if row.stage == "quiz" or (row.stage != "passed" and row.page < course.page_count):
+        raise LearningError("not_now")
     if item_index >= len(practice.items) or label not in {lb.id for lb in practice.labels}:
         raise LearningError("stale")
     item = practice.items[item_index]
     now = clock.now()
     correct = label == item.answer
-    session.add(
-        PracticeAnswer(
-            user_id=user_id,
-            course_id=course.id,
-            item_id=item.id,
-            label=label,
-            correct=correct,
-            answered_at=now,
-        )
+    answer = PracticeAnswer(
+        user_id=user_id,
+        course_id=course.id,
+        item_id=item.id,
+        label=label,
+        correct=correct,
+        answered_at=now,
     )
     credited = 0
-    if practice.rate_minor and practice.currency:
-        credited = practice.rate_minor
-        session.add(
-            MoneyOwed(
-                user_id=user_id,
-                amount_minor=credited,
-                currency=practice.currency,
-                kind="practice",
-                source_key=f"practice:{course.id}:{item.id}:{user_id}",
-                created_at=now,
-            )
-        )
-    row.practice_item += 1
-    row.updated_at = now
     try:
+        session.add(answer)
+        await session.flush()
+        if practice.rate_minor and practice.currency:
+            credited = practice.rate_minor
+            session.add(
+                MoneyOwed(
+                    user_id=user_id,
+                    amount_minor=credited,
+                    currency=practice.currency,
+                    kind="practice",
+                    source_key=practice_pay_key(answer.id),
+                    created_at=now,
+                )
+            )
+        row.practice_item += 1
+        row.updated_at = now
         await session.commit()
     except IntegrityError:
         await session.rollback()
@@ -454,13 +481,21 @@ async def answer_practice(
     )
 
 
+def practice_pay_key(answer_id: int | None) -> str:
+    """What earned the pay: one practice answer (unique, and free of personal data)."""
+    return f"practice-answer:{answer_id}"
+
+
 async def practice_earned(session: AsyncSession, user_id: int, course: Course) -> int:
     total = (
         await session.execute(
             select(func.coalesce(func.sum(MoneyOwed.amount_minor), 0)).where(
-                MoneyOwed.user_id == user_id,
                 MoneyOwed.kind == "practice",
-                MoneyOwed.source_key.like(f"practice:{course.id}:%"),
+                MoneyOwed.source_key.in_(
+                    select(literal("practice-answer:") + cast(PracticeAnswer.id, String)).where(
+                        PracticeAnswer.user_id == user_id, PracticeAnswer.course_id == course.id
+                    )
+                ),
             )
         )
     ).scalar_one()

@@ -13,7 +13,7 @@ from bot.dbtypes import UTCDateTime
 class MoneyOwed(SQLModel, table=True):
     """An amount earned and not yet in the ledger (training pay for practice answers).
 
-    `source_key` names what earned it (e.g. ``practice:annotation-basics:p3:<user id>``) and is
+    `source_key` names what earned it (e.g. ``practice-answer:<answer id>``) and is
     unique, so the same answer can never be owed twice. Rows are never updated or deleted.
     """
 

@@ -156,3 +156,81 @@ def test_a_broken_course_is_reported_and_left_out(tmp_path: Path) -> None:
     library = load_library(root, DEFAULT_PROJECTS_FILE)
     assert [course.id for course in library.courses] == ["working-on-platform"]
     assert any("uk.yaml" in str(problem) for problem in library.problems)
+
+
+async def test_a_double_tap_on_an_answer_stores_it_once(runtime: Runtime) -> None:
+    import asyncio
+
+    course, state = await _at_quiz(runtime)
+
+    async def tap() -> object:
+        async with runtime.sessions() as session:
+            try:
+                return await learning.answer_question(
+                    session,
+                    7,
+                    course,
+                    attempt=state.attempt,
+                    question_index=0,
+                    option_id=course.quiz[0].answer,
+                    clock=runtime.clock,
+                )
+            except LearningError as error:
+                return error.reason
+
+    results = await asyncio.gather(tap(), tap())
+    assert sum(result == "stale" for result in results) == 1
+    async with runtime.sessions() as session:
+        answers = (await session.execute(select(func.count()).select_from(QuizAnswer))).scalar_one()
+        assert (await learning.current(session, 7, course)).question == 1
+    assert answers == 1
+
+
+async def test_a_double_tap_on_my_certificate_issues_one(runtime: Runtime) -> None:
+    import asyncio
+
+    course, state = await _at_quiz(runtime)
+    async with runtime.sessions() as session:
+        for index, question in enumerate(course.quiz):
+            await learning.answer_question(
+                session,
+                7,
+                course,
+                attempt=state.attempt,
+                question_index=index,
+                option_id=question.answer,
+                clock=runtime.clock,
+            )
+        await accounts.set_display_name(session, 7, "Olena Koval")
+
+    async def tap() -> str:
+        async with runtime.sessions() as session:
+            return (await learning.issue_certificate(session, 7, course, runtime.clock)).code
+
+    first, second = await asyncio.gather(tap(), tap())
+    assert first == second
+
+
+async def test_a_quiz_that_lost_questions_sends_the_trainee_back_to_its_door(
+    runtime: Runtime,
+) -> None:
+    from dataclasses import replace
+
+    course, state = await _at_quiz(runtime)
+    async with runtime.sessions() as session:
+        for index in range(len(course.quiz) - 1):
+            await learning.answer_question(
+                session,
+                7,
+                course,
+                attempt=state.attempt,
+                question_index=index,
+                option_id=course.quiz[index].answer,
+                clock=runtime.clock,
+            )
+    shorter = replace(course, quiz=course.quiz[:2])
+    async with runtime.sessions() as session:
+        repaired = await learning.current(session, 7, shorter)
+        assert repaired.stage == "lesson" and repaired.at_quiz_door
+        again = await learning.start_quiz(session, 7, shorter, runtime.clock)
+    assert again.stage == "quiz" and again.question == 0
