@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 
 from aiogram import F
-from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +27,11 @@ from handlers.learning import local
 from handlers.routing import Routes
 
 router = Routes(__name__)
+
+
+class CertificateName(StatesGroup):
+    waiting = State()
+
 
 NAME_PROMPT_MARK = "✍️"
 
@@ -76,6 +82,7 @@ async def get_certificate(
     member: Member,
     library: CourseLibrary,
     clock: Clock,
+    state: FSMContext,
 ) -> None:
     course = library.get(callback_data.course)
     if course is None or not isinstance(query.message, Message):
@@ -85,6 +92,7 @@ async def get_certificate(
         info = await learning.issue_certificate(session, member.id, course, clock)
     except LearningError as error:
         if error.reason == "needs_name":
+            await state.set_state(CertificateName.waiting)
             await query.message.answer(name_prompt())
         else:
             await query.answer(_("Pass the quiz first to get the certificate."), show_alert=True)
@@ -95,26 +103,23 @@ async def get_certificate(
     await query.answer()
 
 
-@router.message(F.text, ~F.text.startswith("/"), IsMember())
+@router.message(CertificateName.waiting, F.text, ~F.text.startswith("/"), IsMember())
 async def name_for_certificates(
     message: Message,
     session: AsyncSession,
     member: Member,
     library: CourseLibrary,
     clock: Clock,
+    state: FSMContext,
 ) -> None:
-    """A plain message is the certificate name when a passed course waits for one."""
-    if member.display_name:
-        raise SkipHandler
-    pending = await learning.pending_certificates(session, member.id, library)
-    if not pending:
-        raise SkipHandler
+    """The answer to the name prompt: the name every certificate of this trainee shows."""
     try:
         await accounts.set_display_name(session, member.id, message.text or "")
     except AccountError:
         await message.answer(name_prompt())
         return
-    for course in pending:
+    await state.clear()
+    for course in await learning.pending_certificates(session, member.id, library):
         info = await learning.issue_certificate(session, member.id, course, clock)
         await send_certificate(message, info, course)
 

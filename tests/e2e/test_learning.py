@@ -286,3 +286,25 @@ async def test_a_failing_telegram_call_still_answers_the_button(
     assert standin.unanswered_callback_queries() == []
     await user.press(t("uk", "Next ➡️"))  # the same (stale) button shows where the trainee is
     assert course.lessons[1].pages[0].text["uk"] in shown(user)
+
+
+async def test_chatting_after_passing_does_not_name_the_certificate(
+    onboard: Onboard, runtime: Runtime
+) -> None:
+    course = runtime.library.get("working-on-platform")
+    user = await onboard(109, "en")
+    await open_course(user, course, "en")
+    await read_every_page(user, course, "en")
+    await answer_quiz(user, course, "en")
+    await user.send("thanks a lot")
+    assert user.last.text == "I did not understand that. Send /help to see what I can do."
+    assert await count(runtime, Certificate, user_id=109) == 0
+
+    await user.press("🎓 My certificate")
+    await user.send("Yusuf Rahimi")
+    assert await count(runtime, Certificate, user_id=109) == 1
+    async with runtime.sessions() as session:
+        certificate = (
+            await session.execute(select(Certificate).where(Certificate.user_id == 109))
+        ).scalar_one()
+    assert certificate.name == "Yusuf Rahimi"
