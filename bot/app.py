@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import db
 from bot.clock import Clock, SystemClock
-from bot.middlewares import ContextMiddleware
+from bot.middlewares import ContextMiddleware, EndReadTransaction
 from bot.settings import Settings
 from courses.library import CourseLibrary, load_library
 
@@ -54,7 +54,9 @@ class Runtime:
 
 def build_bot(token: str, api_base: str | None = None) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_base)) if api_base else None
-    return Bot(token, session=session)
+    bot = Bot(token, session=session)
+    bot.session.middleware(EndReadTransaction())
+    return bot
 
 
 def build_dispatcher(runtime: Runtime) -> Dispatcher:

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.methods import Response, TelegramMethod
 from aiogram.types import TelegramObject, User
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import accounts
 from bot.db import SessionFactory
@@ -14,6 +21,8 @@ from bot.i18n import use_locale
 from bot.locales import catalog_for
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+update_session: ContextVar[AsyncSession | None] = ContextVar("update_session", default=None)
 
 
 class ContextMiddleware(BaseMiddleware):
@@ -38,5 +47,28 @@ class ContextMiddleware(BaseMiddleware):
             data["session"] = session
             data["member"] = member
             data["locale"] = locale
-            with use_locale(locale):
-                return await handler(event, data)
+            token = update_session.set(session)
+            try:
+                with use_locale(locale):
+                    return await handler(event, data)
+            finally:
+                update_session.reset(token)
+
+
+class EndReadTransaction(BaseRequestMiddleware):
+    """Before the bot waits on Telegram, end the update's read transaction.
+
+    On SQLite every transaction holds the write lock (BEGIN IMMEDIATE); it must not stay held
+    while a slow network call runs. Services commit their own writes before handlers talk to
+    Telegram, so only a read transaction can be open here.
+    """
+
+    async def __call__(
+        self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
+    ) -> Response[Any]:
+        session = update_session.get()
+        if session is not None and session.in_transaction():
+            if session.new or session.dirty or session.deleted:
+                raise RuntimeError("a handler called Telegram in the middle of a unit of work")
+            await session.commit()
+        return await make_request(bot, method)
