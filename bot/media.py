@@ -36,3 +36,11 @@ async def remember_file_id(session: AsyncSession, row: MediaFile) -> None:
     except IntegrityError:
         pass
     await session.commit()
+
+
+async def forget_file_id(session: AsyncSession, bot_id: int, digest: str) -> None:
+    """Telegram no longer knows the file_id (another Bot API server, or files expired)."""
+    row = await session.get(MediaFile, (bot_id, digest))
+    if row is not None:
+        await session.delete(row)
+        await session.commit()

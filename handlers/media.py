@@ -51,3 +51,7 @@ async def remember_photo(session: AsyncSession, bot: Bot, path: Path, sent: Mess
             created_at=datetime.now(UTC),
         ),
     )
+
+
+async def forget_photo(session: AsyncSession, bot: Bot, path: Path) -> None:
+    await media.forget_file_id(session, bot.id, await asyncio.to_thread(_digest, path))

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, InputMediaPhoto, Message
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    Message,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.media import photo_for, remember_photo
+from handlers.media import forget_photo, photo_for, remember_photo
 
 
 @dataclass(frozen=True)
@@ -21,13 +28,39 @@ class Screen:
     photo: Path | None = None
 
 
+async def _with_photo(
+    session: AsyncSession,
+    bot: Bot,
+    path: Path,
+    call: Callable[[str | BufferedInputFile], Awaitable[Message | bool]],
+) -> Message | bool:
+    """Send by the stored file_id; if Telegram no longer knows it, upload again and remember."""
+    photo = await photo_for(session, bot, path)
+    try:
+        result = await call(photo)
+    except TelegramBadRequest as error:
+        if not isinstance(photo, str) or "wrong file identifier" not in error.message:
+            raise
+        await forget_photo(session, bot, path)
+        photo = await photo_for(session, bot, path)
+        result = await call(photo)
+    if not isinstance(photo, str) and isinstance(result, Message):
+        await remember_photo(session, bot, path, result)
+    return result
+
+
 async def _send(bot: Bot, chat_id: int, screen: Screen, session: AsyncSession) -> Message:
     if screen.photo is None:
         return await bot.send_message(chat_id, screen.text, reply_markup=screen.markup)
-    photo = await photo_for(session, bot, screen.photo)
-    sent = await bot.send_photo(chat_id, photo, caption=screen.text, reply_markup=screen.markup)
-    if not isinstance(photo, str):
-        await remember_photo(session, bot, screen.photo, sent)
+    sent = await _with_photo(
+        session,
+        bot,
+        screen.photo,
+        lambda photo: bot.send_photo(
+            chat_id, photo, caption=screen.text, reply_markup=screen.markup
+        ),
+    )
+    assert isinstance(sent, Message)
     return sent
 
 
@@ -38,12 +71,14 @@ async def _edit(message: Message, screen: Screen, session: AsyncSession, bot: Bo
             await message.edit_text(screen.text, reply_markup=screen.markup)
             return True
         if screen.photo is not None and message.photo:
-            photo = await photo_for(session, bot, screen.photo)
-            edited = await message.edit_media(
-                InputMediaPhoto(media=photo, caption=screen.text), reply_markup=screen.markup
+            await _with_photo(
+                session,
+                bot,
+                screen.photo,
+                lambda photo: message.edit_media(
+                    InputMediaPhoto(media=photo, caption=screen.text), reply_markup=screen.markup
+                ),
             )
-            if not isinstance(photo, str) and isinstance(edited, Message):
-                await remember_photo(session, bot, screen.photo, edited)
             return True
     except TelegramBadRequest as error:
         if "message is not modified" in error.message:

@@ -308,3 +308,25 @@ async def test_chatting_after_passing_does_not_name_the_certificate(
             await session.execute(select(Certificate).where(Certificate.user_id == 109))
         ).scalar_one()
     assert certificate.name == "Yusuf Rahimi"
+
+
+async def test_a_file_id_telegram_forgot_is_replaced_by_a_new_upload(
+    onboard: Onboard, runtime: Runtime, standin: object
+) -> None:
+    from sqlalchemy import update
+
+    from bot.media import MediaFile
+
+    course = runtime.library.get("working-on-platform")
+    first = await onboard(111, "en")
+    await open_course(first, course, "en")
+    async with runtime.sessions() as session:
+        await session.execute(update(MediaFile).values(file_id="no-such-file-id"))
+        await session.commit()
+
+    second = await onboard(112, "en")
+    await open_course(second, course, "en")
+    assert second.last.photo is not None
+    async with runtime.sessions() as session:
+        stored = (await session.execute(select(MediaFile.file_id))).scalars().all()
+    assert stored == [second.last.photo.file_id]
