@@ -17,12 +17,18 @@ Text = Mapping[str, str]  # locale -> text (a plain dict in practice)
 
 # Limits the checker enforces (characters; the two Telegram limits count UTF-16 code units,
 # as Telegram does).
-MAX_PAGE_CHARS = 4096  # a text message
-MAX_CAPTION_CHARS = 1024  # a page (or any text) sent as a photo caption
+TELEGRAM_TEXT_CHARS = 4096  # a text message
+TELEGRAM_CAPTION_CHARS = 1024  # a photo caption
+# The bot puts a heading above a page (course, lesson, page x/y) and a question and a counter
+# under a practice text; the content must leave room for them.
+HEADING_ROOM = 200
+PRACTICE_QUESTION_ROOM = 340
+MAX_PAGE_CHARS = TELEGRAM_TEXT_CHARS - HEADING_ROOM
+MAX_CAPTION_CHARS = TELEGRAM_CAPTION_CHARS - HEADING_ROOM  # a page sent as a photo caption
+MAX_PRACTICE_TEXT_CHARS = TELEGRAM_TEXT_CHARS - PRACTICE_QUESTION_ROOM
 MAX_BUTTON_CHARS = 40  # quiz option and practice label texts: they are buttons
 MAX_QUESTION_CHARS = 300  # quiz and practice question texts
 MAX_EXPLANATION_CHARS = 400  # quiz explanations and practice feedback
-MAX_PRACTICE_TEXT_CHARS = MAX_PAGE_CHARS  # the text of a practice text item
 MIN_OPTIONS = 2
 MAX_OPTIONS = 6
 MIN_LABELS = 2

@@ -757,9 +757,15 @@ class _Reader:
                 page_line = _item_line(pages, index, pages_line)
                 has_image = number in lesson.image_pages
                 limit = (
-                    _Limit(MAX_CAPTION_CHARS, "a page with an image (a photo caption)", utf16=True)
+                    _Limit(
+                        MAX_CAPTION_CHARS,
+                        "a page with an image (a photo caption, with room for the heading)",
+                        utf16=True,
+                    )
                     if has_image
-                    else _Limit(MAX_PAGE_CHARS, "a page (Telegram's limit)", utf16=True)
+                    else _Limit(
+                        MAX_PAGE_CHARS, "a page (a message, with room for the heading)", utf16=True
+                    )
                 )
                 text.value(
                     page, page_line, ("page", lesson.id, index), f"page {number} of {where}", limit

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from courses.check import check_courses, run_check
-from courses.content_model import LOCALES
+from courses.content_model import HEADING_ROOM, LOCALES, MAX_CAPTION_CHARS, MAX_PAGE_CHARS
 from courses.loader import DEFAULT_CONTENT_ROOT, load_courses
 from tasks.catalog import DEFAULT_PROJECTS_FILE, known_skills, load_projects
 
@@ -458,31 +458,42 @@ def test_image_outside_course_folder(env: tuple[Path, Path, Path]) -> None:
 # -- lengths --------------------------------------------------------------------------------
 
 
-def test_page_over_4096(env: tuple[Path, Path, Path]) -> None:
+def test_page_over_the_message_limit(env: tuple[Path, Path, Path]) -> None:
     root, folder, projects = env
-    edit(folder / "en.yaml", "      - Only page.", "      - " + "x" * 4097)
+    too_long = MAX_PAGE_CHARS + 1
+    edit(folder / "en.yaml", "      - Only page.", "      - " + "x" * too_long)
     problem = only(root, projects)
     assert "en.yaml:13: " in problem
-    assert 'page 1 of lesson "single-label" is 4097 characters in en.yaml' in problem
+    assert f'page 1 of lesson "single-label" is {too_long} characters in en.yaml' in problem
 
 
-def test_page_of_4096_is_fine(env: tuple[Path, Path, Path]) -> None:
+def test_page_at_the_message_limit_is_fine(env: tuple[Path, Path, Path]) -> None:
     root, folder, projects = env
-    edit(folder / "en.yaml", "      - Only page.", "      - " + "x" * 4096)
+    edit(folder / "en.yaml", "      - Only page.", "      - " + "x" * MAX_PAGE_CHARS)
     assert lines(root, projects) == []
 
 
-def test_page_with_image_over_1024(env: tuple[Path, Path, Path]) -> None:
+def test_page_limits_leave_room_for_the_heading() -> None:
+    assert MAX_PAGE_CHARS + HEADING_ROOM == 4096
+    assert MAX_CAPTION_CHARS + HEADING_ROOM == 1024
+
+
+def test_page_with_image_over_the_caption_limit(env: tuple[Path, Path, Path]) -> None:
     root, folder, projects = env
-    edit(folder / "ar.yaml", "      - Second page, under a photo.", "      - " + "ب" * 1025)
+    too_long = MAX_CAPTION_CHARS + 1
+    edit(folder / "ar.yaml", "      - Second page, under a photo.", "      - " + "ب" * too_long)
     problem = only(root, projects)
     assert "ar.yaml:9: " in problem
-    assert "is 1025 characters in ar.yaml; a page with an image (a photo caption)" in problem
+    assert f"is {too_long} characters in ar.yaml; a page with an image (a photo caption" in problem
 
 
-def test_page_with_image_of_1024_is_fine(env: tuple[Path, Path, Path]) -> None:
+def test_page_with_image_at_the_caption_limit_is_fine(env: tuple[Path, Path, Path]) -> None:
     root, folder, projects = env
-    edit(folder / "ar.yaml", "      - Second page, under a photo.", "      - " + "ب" * 1024)
+    edit(
+        folder / "ar.yaml",
+        "      - Second page, under a photo.",
+        "      - " + "ب" * MAX_CAPTION_CHARS,
+    )
     assert lines(root, projects) == []
 
 
