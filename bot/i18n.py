@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -116,9 +116,15 @@ def format_date(value: date, locale: str | None = None, fmt: str = "long") -> st
     return isolate(text) if is_rtl(loc) else text
 
 
-def format_datetime(value: datetime, locale: str | None = None, fmt: str = "medium") -> str:
+def format_datetime(
+    value: datetime,
+    locale: str | None = None,
+    fmt: str = "medium",
+    tzinfo: tzinfo | None = None,
+) -> str:
+    """An aware datetime shown in `tzinfo` (the deployment's TIMEZONE), for the locale."""
     loc = locale or _current.get()
-    text = babel_format_datetime(value, format=fmt, locale=babel_locale(loc))
+    text = babel_format_datetime(value, format=fmt, tzinfo=tzinfo, locale=babel_locale(loc))
     return isolate(text) if is_rtl(loc) else text
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from zoneinfo import ZoneInfo
 
 from aiogram import F
 from aiogram.filters import Command, CommandObject
@@ -13,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import accounts
 from bot.accounts import AccountError, Member
-from bot.bidi import isolate_ltr
+from bot.bidi import isolate_ltr, strip_bidi_controls
 from bot.clock import Clock
 from bot.i18n import _, embed, format_date, use_locale
+from bot.settings import Settings
 from courses import learning
 from courses.certificate import CertificateText, render_certificate
 from courses.content_model import Course
@@ -47,7 +49,7 @@ def name_prompt() -> str:
     )
 
 
-def certificate_text(info: CertificateInfo, course: Course) -> CertificateText:
+def certificate_text(info: CertificateInfo, course: Course, zone: ZoneInfo) -> CertificateText:
     with use_locale(info.locale):
         return CertificateText(
             heading=_("Certificate of completion"),
@@ -55,16 +57,18 @@ def certificate_text(info: CertificateInfo, course: Course) -> CertificateText:
             name=info.name,
             completed=_("has completed the course"),
             course_title=local(course.title),
-            date=format_date(info.issued_at.date(), fmt="long").strip("\u2068\u2069"),
+            date=format_date(info.issued_at.astimezone(zone).date()).strip("\u2068\u2069"),
             code_label=_("Verification code"),
             code=info.code,
             verify_hint=_("Check it in the Rafiq bot with /verify {code}").format(code=info.code),
         )
 
 
-async def send_certificate(message: Message, info: CertificateInfo, course: Course) -> None:
+async def send_certificate(
+    message: Message, info: CertificateInfo, course: Course, zone: ZoneInfo
+) -> None:
     image = await asyncio.to_thread(
-        render_certificate, certificate_text(info, course), locale=info.locale
+        render_certificate, certificate_text(info, course, zone), locale=info.locale
     )
     caption = _("🎓 Your certificate for {course}. Verification code: {code}").format(
         course=local(course.title), code=embed(info.code)
@@ -82,6 +86,7 @@ async def get_certificate(
     member: Member,
     library: CourseLibrary,
     clock: Clock,
+    settings: Settings,
     state: FSMContext,
 ) -> None:
     course = library.get(callback_data.course)
@@ -99,7 +104,7 @@ async def get_certificate(
             return
         await query.answer()
         return
-    await send_certificate(query.message, info, course)
+    await send_certificate(query.message, info, course, settings.zone)
     await query.answer()
 
 
@@ -110,6 +115,7 @@ async def name_for_certificates(
     member: Member,
     library: CourseLibrary,
     clock: Clock,
+    settings: Settings,
     state: FSMContext,
 ) -> None:
     """The answer to the name prompt: the name every certificate of this trainee shows."""
@@ -121,14 +127,18 @@ async def name_for_certificates(
     await state.clear()
     for course in await learning.pending_certificates(session, member.id, library):
         info = await learning.issue_certificate(session, member.id, course, clock)
-        await send_certificate(message, info, course)
+        await send_certificate(message, info, course, settings.zone)
 
 
 @router.message(Command("verify"))
 async def verify(
-    message: Message, command: CommandObject, session: AsyncSession, library: CourseLibrary
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    library: CourseLibrary,
+    settings: Settings,
 ) -> None:
-    code = (command.args or "").strip()
+    code = strip_bidi_controls(command.args or "").strip()
     if not code:
         await message.answer(
             _("Send /verify followed by the code, for example: /verify {code}").format(
@@ -154,6 +164,6 @@ async def verify(
             code=embed(info.code),
             name=embed(info.name),
             course=title,
-            date=format_date(info.issued_at.date()),
+            date=format_date(info.issued_at.astimezone(settings.zone).date()),
         )
     )

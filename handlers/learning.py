@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.accounts import Member
 from bot.clock import Clock
 from bot.i18n import _, current_locale, embed, format_datetime, format_percent, ngettext
+from bot.settings import Settings
 from courses import learning
 from courses.content_model import Course
 from courses.learning import LearningError, QuizOutcome, State
@@ -307,6 +308,7 @@ async def start_quiz(
     member: Member,
     library: CourseLibrary,
     clock: Clock,
+    settings: Settings,
 ) -> None:
     course = await _course_or_refuse(query, library, callback_data.course)
     if course is None:
@@ -321,7 +323,10 @@ async def start_quiz(
                     "Not yet: you can retry the quiz in {minutes} minute (at {time}).",
                     "Not yet: you can retry the quiz in {minutes} minutes (at {time}).",
                     minutes,
-                ).format(minutes=embed(minutes), time=format_datetime(error.until, fmt="short")),
+                ).format(
+                    minutes=embed(minutes),
+                    time=format_datetime(error.until, fmt="short", tzinfo=settings.zone),
+                ),
                 show_alert=True,
             )
             return

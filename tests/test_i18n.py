@@ -79,3 +79,14 @@ def test_names_lose_bidi_controls_and_invisible_characters() -> None:
     assert clean_display_name("\u202eAmina\u202c  Haddad\u200b") == "Amina Haddad"
     assert clean_display_name("ذبیح\u200cالله\u2067") == "ذبیح\u200cالله"
     assert clean_display_name("\u2066\u2069") == ""
+
+
+def test_times_are_shown_in_the_deployment_time_zone() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.i18n import format_datetime
+
+    moment = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)
+    shown = format_datetime(moment, "en", fmt="short", tzinfo=ZoneInfo("Asia/Kabul"))
+    assert shown.replace("\u202f", " ") == "11/23/26, 1:30 AM"
