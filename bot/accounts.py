@@ -236,6 +236,8 @@ async def _own_cohort(
     name: str | None = None,
 ) -> Cohort:
     organisation_id = _require_coordinator(coordinator)
+    if cohort_id is not None and not 0 < cohort_id < 2**31:
+        raise AccountError("unknown_cohort", name=str(cohort_id))
     query = select(Cohort).where(Cohort.organisation_id == organisation_id)
     query = (
         query.where(Cohort.id == cohort_id)

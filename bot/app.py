@@ -88,10 +88,20 @@ async def on_startup(bot: Bot) -> None:
 class PollingBot:
     """A bot long-polling in a background task: start, stop and start again (a restart)."""
 
-    def __init__(self, runtime: Runtime, token: str, api_base: str | None = None) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        token: str,
+        api_base: str | None = None,
+        *,
+        one_update_at_a_time: bool = True,
+    ) -> None:
+        """`one_update_at_a_time`: handle each update before fetching the next (the stand-in's
+        tests and the sandbox rely on it); production handles updates concurrently."""
         self.runtime = runtime
         self.token = token
         self.api_base = api_base
+        self.one_update_at_a_time = one_update_at_a_time
         self._task: asyncio.Task[None] | None = None
         self._dispatcher: Dispatcher | None = None
         self._bot: Bot | None = None
@@ -102,7 +112,10 @@ class PollingBot:
         await on_startup(self._bot)
         self._task = asyncio.create_task(
             self._dispatcher.start_polling(
-                self._bot, handle_as_tasks=False, handle_signals=False, close_bot_session=True
+                self._bot,
+                handle_as_tasks=not self.one_update_at_a_time,
+                handle_signals=False,
+                close_bot_session=True,
             )
         )
 

@@ -110,7 +110,10 @@ async def _run(settings: Settings) -> None:
             return
         assert settings.bot_token is not None
         polling = PollingBot(
-            runtime, settings.bot_token.get_secret_value(), settings.telegram_api_base
+            runtime,
+            settings.bot_token.get_secret_value(),
+            settings.telegram_api_base,
+            one_update_at_a_time=False,
         )
         await polling.start()
         await polling.wait()

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import accounts
 from bot.accounts import Member
+from bot.commands import install_commands_for
 from bot.i18n import _, use_locale
 from bot.locales import CATALOG_LOCALES, LANGUAGE_NAMES
 from courses import learning
@@ -138,6 +139,7 @@ async def change_language(
         await query.answer(_("This button is no longer valid."))
         return
     member = await accounts.set_locale(session, query.from_user.id, callback_data.locale)
+    await install_commands_for(query.bot, member)
     with use_locale(member.locale):
         await present(query, Screen(settings_text(member), settings_keyboard()), session)
         await query.answer(_("Language changed."))

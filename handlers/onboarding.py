@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import accounts
 from bot.accounts import INVITE_CODE, CohortInfo, Member
 from bot.clock import Clock
+from bot.commands import install_commands_for
 from bot.i18n import _, embed, use_locale
 from bot.locales import CATALOG_LOCALES
 from bot.settings import Settings
@@ -120,6 +121,8 @@ async def accepted(
         is_admin=query.from_user.id in settings.admin_ids,
         clock=clock,
     )
+    if member.is_admin or member.is_coordinator:
+        await install_commands_for(query.bot, member)
     with use_locale(member.locale):
         text = menu_text()
         if cohort is not None:

@@ -189,3 +189,5 @@ async def test_coordinator_commands_are_shown_only_to_coordinators(
     ]
     assert default and all("cohort_new" not in str(c["commands"]) for c in default)
     assert personal and "cohort_new" in str(personal[-1]["commands"])
+    admin = [c for c in calls if "900" in str(c.get("scope", ""))]
+    assert admin and "org_new" in str(admin[-1]["commands"])
