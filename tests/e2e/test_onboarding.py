@@ -12,10 +12,11 @@ from tests.e2e.conftest import LANGUAGE_BUTTONS, TELEGRAM_CODES, Onboard, t
 
 CONSENT = (
     "Before we start, please read what Rafiq stores and why.\n\n"
-    "We store your Telegram id, the language you choose and the group you joined, "
-    "so that we can show you your courses, tasks and earnings. Later we will also store "
-    "your course progress, your answers to paid tasks, the name you give for certificates "
-    "and your payout details (encrypted).\n\n"
+    "We store your Telegram id, the language you choose, the group you joined, your course "
+    "progress, your quiz and practice answers and the name you give for certificates, so "
+    "that we can show you your courses, tasks and earnings and issue your certificates. "
+    "Later we will also store your answers to paid tasks and your payout details "
+    "(encrypted).\n\n"
     "We do not store your phone number, your contacts or your location. "
     "Your coordinator at your partner organisation can see your progress. "
     "You can ask to have your data deleted at any time.\n\n"
