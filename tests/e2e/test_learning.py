@@ -36,6 +36,10 @@ def shown(user: SimUser) -> str:
     return message.text if message.text is not None else (message.caption or "")
 
 
+def course_pages(course: Course) -> list:
+    return [page for lesson in course.lessons for page in lesson.pages]
+
+
 async def read_every_page(user: SimUser, course: Course, locale: str) -> list[str]:
     seen = []
     for lesson in course.lessons:
@@ -73,10 +77,18 @@ async def test_trainee_completes_course_and_gets_certificate(
     course = runtime.library.get(course_id)
     user = await onboard(100, locale)
     await open_course(user, course, locale)
-    messages_before = len(user.messages)
+    events_before = len(user.events)
     await read_every_page(user, course, locale)
-    # a lesson costs a few messages, not one per page (edits in place; text<->photo swaps)
-    assert len(user.messages) - messages_before <= 2
+    sent = [e for e in user.events[events_before:] if e.kind == "message"]
+    # pages are edits in place; only a switch between text and photo costs a new message
+    switches = sum(
+        1
+        for before, after in zip(course_pages(course), course_pages(course)[1:], strict=False)
+        if (before.image is None) != (after.image is None)
+    )
+    assert len(sent) == switches + (course_pages(course)[-1].image is not None)
+    assert len(sent) < course.page_count / 2
+    assert len(user.messages) <= 6
     await answer_quiz(user, course, locale)
     total = len(course.quiz)
     passed = t(locale, "🎉 You passed {course} with {score} of {total} right answers!").format(
