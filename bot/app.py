@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import db
 from bot.clock import Clock, SystemClock
-from bot.middlewares import ContextMiddleware, EndReadTransaction
+from bot.middlewares import ContextMiddleware, EndReadTransaction, RetryAfterFloodWait, Sleep
 from bot.settings import Settings
 from courses.library import CourseLibrary, load_library
 
@@ -34,6 +34,7 @@ class Runtime:
     sessions: db.SessionFactory
     library: CourseLibrary
     clock: Clock = field(default_factory=SystemClock)
+    sleep: Sleep = asyncio.sleep  # waits Telegram asks for (429); tests move a fake clock
 
     @classmethod
     def create(
@@ -52,10 +53,11 @@ class Runtime:
         await self.engine.dispose()
 
 
-def build_bot(token: str, api_base: str | None = None) -> Bot:
+def build_bot(token: str, api_base: str | None = None, sleep: Sleep = asyncio.sleep) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_base)) if api_base else None
     bot = Bot(token, session=session)
     bot.session.middleware(EndReadTransaction())
+    bot.session.middleware(RetryAfterFloodWait(sleep))
     return bot
 
 
@@ -107,7 +109,7 @@ class PollingBot:
         self._bot: Bot | None = None
 
     async def start(self) -> None:
-        self._bot = build_bot(self.token, self.api_base)
+        self._bot = build_bot(self.token, self.api_base, self.runtime.sleep)
         self._dispatcher = build_dispatcher(self.runtime)
         await on_startup(self._bot)
         self._task = asyncio.create_task(

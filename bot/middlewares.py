@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
@@ -11,6 +12,7 @@ from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
+from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import Response, TelegramMethod
 from aiogram.types import TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,6 +55,33 @@ class ContextMiddleware(BaseMiddleware):
                     return await handler(event, data)
             finally:
                 update_session.reset(token)
+
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class RetryAfterFloodWait(BaseRequestMiddleware):
+    """On 429 wait the retry_after Telegram asks for, then try again (a few times, briefly).
+
+    Longer waits are not worth holding an update for; those errors go to the error handler.
+    """
+
+    def __init__(self, sleep: Sleep = asyncio.sleep, attempts: int = 3, longest: float = 5):
+        self.sleep = sleep
+        self.attempts = attempts
+        self.longest = longest
+
+    async def __call__(
+        self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
+    ) -> Response[Any]:
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as error:
+                if attempt == self.attempts or error.retry_after > self.longest:
+                    raise
+                await self.sleep(error.retry_after)
+        raise AssertionError("unreachable")
 
 
 class EndReadTransaction(BaseRequestMiddleware):
