@@ -98,8 +98,10 @@ class StandIn:
         webhook_attempts: int = 5,
         webhook_backoff: float = 0.05,
         webhook_timeout: float = 30.0,
+        callback_answer_seconds: float = 15.0,
     ) -> None:
         self.rate_limits = rate_limits
+        self.callback_answer_seconds = callback_answer_seconds
         self.clock = clock
         self.files_dir = files_dir
         self.bot_username = bot_username
@@ -307,7 +309,9 @@ class StandIn:
         self, bot: BotState, user_id: int, message_id: int, data: str
     ) -> str:
         query_id = str(4_000_000_000_000_000 + next(self._query_ids))
-        bot.callback_queries[query_id] = CallbackQueryState(query_id, user_id, message_id, data)
+        bot.callback_queries[query_id] = CallbackQueryState(
+            query_id, user_id, message_id, data, created=self.clock()
+        )
         return query_id
 
     async def store_upload(self, bot: BotState, upload: Upload, kind: str = "photo") -> StoredFile:
@@ -593,6 +597,12 @@ class StandIn:
             for key, value in previous.items():
                 setattr(message, key, value)
             raise bad_request(NOT_MODIFIED)
+        try:
+            self._rate_limit(bot, chat)  # Telegram counts edits against the chat's limit too
+        except ApiError:
+            for key, value in previous.items():
+                setattr(message, key, value)
+            raise
         message.edit_date = int(time.time())
         chat.record(Event("edit", message.message_id, message.view()))
         return self.message_json(bot, chat, message)
@@ -685,7 +695,10 @@ class StandIn:
 
     async def _answer_callback_query(self, bot: BotState, params: Params) -> bool:
         query = bot.callback_queries.get(params.text("callback_query_id") or "")
-        if query is None or query.answered:
+        expired = query is not None and (
+            self.clock() - query.created > self.callback_answer_seconds
+        )
+        if query is None or query.answered or expired:
             raise bad_request(
                 "query is too old and response timeout expired or query ID is invalid"
             )

@@ -245,6 +245,7 @@ class CallbackQueryState:
     user_id: int
     message_id: int
     data: str
+    created: float = 0.0
     answered: bool = False
 
 

@@ -469,3 +469,46 @@ async def test_commands_are_stored_per_scope_and_language(bot: Bot) -> None:
 
     await bot.delete_my_commands()
     assert await bot.get_my_commands() == []
+
+
+async def test_edits_count_against_the_chat_limit_and_a_refused_edit_changes_nothing() -> None:
+    now = [0.0]
+    server = StandIn(RateLimits(per_chat_per_second=1, per_chat_burst=2), clock=lambda: now[0])
+    await server.start()
+    server.user(USER_ID)
+    bot = make_bot(server)
+    try:
+        sent = await bot.send_message(USER_ID, "page 1")
+        await bot.edit_message_text("page 2", chat_id=USER_ID, message_id=sent.message_id)
+        with pytest.raises(TelegramRetryAfter):
+            await bot.edit_message_text("page 3", chat_id=USER_ID, message_id=sent.message_id)
+        assert server.user(USER_ID).last.text == "page 2"
+        now[0] += 1.0
+        await bot.edit_message_text("page 3", chat_id=USER_ID, message_id=sent.message_id)
+        assert server.user(USER_ID).last.text == "page 3"
+    finally:
+        await bot.session.close()
+        await server.stop()
+
+
+async def test_a_callback_query_answered_too_late_is_refused(http: aiohttp.ClientSession) -> None:
+    now = [0.0]
+    server = StandIn(rate_limits=None, clock=lambda: now[0], callback_answer_seconds=15)
+    await server.start()
+    try:
+        bot_state = server._bot_for(TOKEN)
+        server.user(USER_ID)
+        late = server.register_callback_query(bot_state, USER_ID, 1, "x")
+        in_time = server.register_callback_query(bot_state, USER_ID, 1, "y")
+        now[0] = 10.0
+        ok = await raw_call(
+            http, server, "answerCallbackQuery", json={"callback_query_id": in_time}
+        )
+        assert ok[0] == 200
+        now[0] = 15.5
+        status, body = await raw_call(
+            http, server, "answerCallbackQuery", json={"callback_query_id": late}
+        )
+        assert status == 400 and "query is too old" in body["description"]
+    finally:
+        await server.stop()
