@@ -295,8 +295,3 @@ async def list_cohorts(session: AsyncSession, coordinator: Member) -> list[Cohor
         CohortSummary(id=cid, name=name, members=count, invites=tuple(by_cohort.get(cid, ())))
         for cid, name, count in rows
     ]
-
-
-async def coordinators(session: AsyncSession) -> list[Member]:
-    users = (await session.execute(select(User).where(User.organisation_id.is_not(None)))).scalars()
-    return [_member(u) for u in users if u.role in (Role.COORDINATOR, Role.ADMIN)]

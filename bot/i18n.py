@@ -69,10 +69,6 @@ def use_locale(locale: str) -> Iterator[None]:
         _current.reset(token)
 
 
-def set_locale(locale: str) -> None:
-    _current.set(locale if locale in CATALOG_LOCALES else "en")
-
-
 def gettext(message: str) -> str:
     return translations(_current.get()).ugettext(message)
 

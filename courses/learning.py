@@ -90,8 +90,6 @@ class PracticeOutcome:
     correct: bool
     credited_minor: int
     finished: bool
-    right_total: int
-    answered_total: int
 
 
 @dataclass(frozen=True)
@@ -129,10 +127,12 @@ def _state(course: Course, row: CourseProgress | None) -> State:
 
 
 async def _row(session: AsyncSession, user_id: int, course: Course) -> CourseProgress | None:
-    """The saved position, brought back inside the course if its content has since shrunk."""
     row = await session.get(CourseProgress, (user_id, course.id))
-    if row is None:
-        return None
+    return await _repaired(session, row, course) if row is not None else None
+
+
+async def _repaired(session: AsyncSession, row: CourseProgress, course: Course) -> CourseProgress:
+    """The saved position, brought back inside the course if its content has since shrunk."""
     page = min(row.page, course.page_count)
     broken_quiz = row.stage == "quiz" and row.question >= len(course.quiz)
     if page != row.page or broken_quiz:
@@ -145,7 +145,17 @@ async def _row(session: AsyncSession, user_id: int, course: Course) -> CoursePro
 
 
 async def overview(session: AsyncSession, user_id: int, library: CourseLibrary) -> list[State]:
-    return [await current(session, user_id, course) for course in library.courses]
+    rows = {
+        row.course_id: row
+        for row in (
+            await session.execute(select(CourseProgress).where(CourseProgress.user_id == user_id))
+        ).scalars()
+    }
+    states = []
+    for course in library.courses:
+        row = rows.get(course.id)
+        states.append(_state(course, await _repaired(session, row, course) if row else None))
+    return states
 
 
 async def current(session: AsyncSession, user_id: int, course: Course) -> State:
@@ -468,17 +478,7 @@ async def answer_practice(
     except IntegrityError:
         await session.rollback()
         raise LearningError("stale") from None
-    right, answered = (
-        await session.execute(
-            select(
-                func.coalesce(func.sum(case((PracticeAnswer.correct.is_(True), 1), else_=0)), 0),
-                func.count(),
-            ).where(PracticeAnswer.user_id == user_id, PracticeAnswer.course_id == course.id)
-        )
-    ).one()
-    return PracticeOutcome(
-        item, label, correct, credited, row.practice_item >= len(practice.items), right, answered
-    )
+    return PracticeOutcome(item, label, correct, credited, row.practice_item >= len(practice.items))
 
 
 def practice_pay_key(answer_id: int | None) -> str:

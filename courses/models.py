@@ -9,8 +9,6 @@ from sqlmodel import Field, SQLModel
 
 from bot.dbtypes import UTCDateTime
 
-STAGES = ("lesson", "quiz", "passed")
-
 
 def _user_fk(primary_key: bool = False) -> Column:
     return Column(
