@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from bot.images import prepare_image
+from core.images import prepare_image
 from courses.loader import DEFAULT_CONTENT_ROOT
 
 

@@ -15,10 +15,10 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import db
-from bot.clock import Clock, SystemClock
 from bot.middlewares import ContextMiddleware, EndReadTransaction, RetryAfterFloodWait, Sleep
 from bot.settings import Settings
+from core import db
+from core.clock import Clock, SystemClock
 from courses.library import CourseLibrary, load_library
 
 log = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po, write_po
 
-from bot.i18n import DOMAIN, LOCALES_DIR
-from bot.locales import CATALOG_LOCALES
+from core.i18n import DOMAIN, LOCALES_DIR
+from core.locales import CATALOG_LOCALES
 
 ROOT = LOCALES_DIR.parent
 POT = LOCALES_DIR / f"{DOMAIN}.pot"

@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or ("run" if settings.bot_token else "sandbox")
     configure_logging(logging.WARNING if command == "sandbox" else logging.INFO, [token, secret])
     if command == "migrate":
-        from bot import db
+        from core import db
 
         asyncio.run(db.upgrade(settings.database_url))
         print("Database is at the newest schema.")
@@ -99,8 +99,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def _run(settings: Settings) -> None:
-    from bot import db
     from bot.app import PollingBot, Runtime, run_webhook
+    from core import db
 
     await db.upgrade(settings.database_url)
     runtime = Runtime.create(settings)

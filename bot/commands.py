@@ -5,9 +5,9 @@ from __future__ import annotations
 from aiogram import Bot
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
-from bot.accounts import Member
-from bot.i18n import N_, gettext, use_locale
-from bot.locales import CATALOG_LOCALES
+from core.i18n import N_, gettext, use_locale
+from core.locales import CATALOG_LOCALES
+from people.accounts import Member
 
 EVERYONE = (
     ("start", N_("Main menu")),

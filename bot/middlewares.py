@@ -17,10 +17,10 @@ from aiogram.methods import Response, TelegramMethod
 from aiogram.types import TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import accounts
-from bot.db import SessionFactory
-from bot.i18n import use_locale
-from bot.locales import catalog_for
+from core.db import SessionFactory
+from core.i18n import use_locale
+from core.locales import catalog_for
+from people import accounts
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 

@@ -6,13 +6,14 @@ import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
-from bot import accounts, db
 from bot.app import PollingBot, Runtime
 from bot.commands import install_commands_for
 from bot.settings import Settings
-from bot.standin.client import SimUser
-from bot.standin.server import StandIn
-from bot.standin.terminal import ReadLine, run_terminal
+from core import db
+from people import accounts
+from standin.client import SimUser
+from standin.server import StandIn
+from standin.terminal import ReadLine, run_terminal
 
 SANDBOX_TOKEN = "1000000001:sandbox-token-not-a-real-telegram-token"
 SANDBOX_ORGANISATION = "Sandbox NGO"

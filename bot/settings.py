@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.locales import CATALOG_LOCALES
+from core.locales import CATALOG_LOCALES
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/rafiq.sqlite3"
 _TOKEN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")

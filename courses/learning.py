@@ -14,8 +14,7 @@ from sqlalchemy import String, case, cast, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.models import Cohort, User
+from core.clock import Clock
 from courses.content_model import Course, PracticeItem, Question
 from courses.library import CourseLibrary, lessons_done
 from courses.models import (
@@ -26,6 +25,7 @@ from courses.models import (
     QuizAttempt,
     UserSkill,
 )
+from people.models import Cohort, User
 from tasks.models import MoneyOwed
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.dbtypes import UTCDateTime
+from core.dbtypes import UTCDateTime
 
 
 def _user_fk(primary_key: bool = False) -> Column:

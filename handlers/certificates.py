@@ -12,14 +12,12 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import accounts
-from bot.accounts import AccountError, Member
-from bot.bidi import isolate_ltr, strip_bidi_controls
-from bot.clock import Clock
-from bot.i18n import _, embed, format_date, use_locale
 from bot.settings import Settings
+from core.bidi import isolate_ltr, strip_bidi_controls
+from core.certificate_image import CertificateText, render_certificate
+from core.clock import Clock
+from core.i18n import _, embed, format_date, use_locale
 from courses import learning
-from courses.certificate import CertificateText, render_certificate
 from courses.content_model import Course
 from courses.learning import CertificateInfo, LearningError
 from courses.library import CourseLibrary
@@ -27,6 +25,8 @@ from handlers.callbacks import GetCertificate
 from handlers.filters import IsMember
 from handlers.learning import local
 from handlers.routing import Routes
+from people import accounts
+from people.accounts import AccountError, Member
 
 router = Routes(__name__)
 

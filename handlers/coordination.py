@@ -8,11 +8,9 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import accounts
-from bot.accounts import AccountError, Member
-from bot.clock import Clock
 from bot.commands import install_commands_for
-from bot.i18n import _, embed, format_percent, ngettext
+from core.clock import Clock
+from core.i18n import _, embed, format_percent, ngettext
 from courses import learning
 from courses.library import CourseLibrary
 from handlers.callbacks import CohortAction
@@ -20,6 +18,8 @@ from handlers.filters import IsAdmin, IsCoordinator
 from handlers.learning import local
 from handlers.routing import Routes
 from handlers.screens import Screen, present
+from people import accounts
+from people.accounts import AccountError, Member
 
 coordinator_router = Routes(f"{__name__}.coordinator", IsCoordinator())
 admin_router = Routes(f"{__name__}.admin", IsAdmin())

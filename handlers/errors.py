@@ -8,7 +8,7 @@ import logging
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 
-from bot.i18n import _, use_locale
+from core.i18n import _, use_locale
 
 log = logging.getLogger(__name__)
 

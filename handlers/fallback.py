@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiogram.types import CallbackQuery, Message
 
-from bot.accounts import Member
-from bot.i18n import _
+from core.i18n import _
 from handlers.routing import Routes
+from people.accounts import Member
 
 router = Routes(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.filters import Filter
 from aiogram.types import TelegramObject
 
-from bot.accounts import Member
+from people.accounts import Member
 
 
 class IsCoordinator(Filter):

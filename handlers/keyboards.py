@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.i18n import _
-from bot.locales import CATALOG_LOCALES, LANGUAGE_NAMES
+from core.i18n import _
+from core.locales import CATALOG_LOCALES, LANGUAGE_NAMES
 from handlers.callbacks import ChangeLanguage, MenuAction, PickLanguage
 
 

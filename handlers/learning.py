@@ -11,10 +11,9 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.accounts import Member
-from bot.clock import Clock
-from bot.i18n import _, current_locale, embed, format_datetime, format_percent, ngettext
 from bot.settings import Settings
+from core.clock import Clock
+from core.i18n import _, current_locale, embed, format_datetime, format_percent, ngettext
 from courses import learning
 from courses.content_model import Course
 from courses.learning import LearningError, QuizOutcome, State
@@ -32,6 +31,7 @@ from handlers.callbacks import (
 from handlers.filters import IsMember
 from handlers.routing import Routes
 from handlers.screens import Screen, present
+from people.accounts import Member
 
 router = Routes(__name__, IsMember())
 

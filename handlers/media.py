@@ -11,8 +11,8 @@ from aiogram import Bot
 from aiogram.types import BufferedInputFile, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import media
-from bot.images import PreparedImage, image_digest, prepare_image
+from core import media
+from core.images import PreparedImage, image_digest, prepare_image
 
 
 @lru_cache(maxsize=64)

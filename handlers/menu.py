@@ -7,11 +7,9 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import accounts
-from bot.accounts import Member
 from bot.commands import install_commands_for
-from bot.i18n import _, use_locale
-from bot.locales import CATALOG_LOCALES, LANGUAGE_NAMES
+from core.i18n import _, use_locale
+from core.locales import CATALOG_LOCALES, LANGUAGE_NAMES
 from courses import learning
 from courses.library import CourseLibrary
 from handlers.callbacks import ChangeLanguage, MenuAction
@@ -21,6 +19,8 @@ from handlers.learning import local
 from handlers.onboarding import menu_text
 from handlers.routing import Routes
 from handlers.screens import Screen, present
+from people import accounts
+from people.accounts import Member
 
 router = Routes(__name__, IsMember())
 

@@ -8,17 +8,17 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import accounts
-from bot.accounts import INVITE_CODE, CohortInfo, Member
-from bot.clock import Clock
 from bot.commands import install_commands_for
-from bot.i18n import _, embed, use_locale
-from bot.locales import CATALOG_LOCALES
 from bot.settings import Settings
+from core.clock import Clock
+from core.i18n import _, embed, use_locale
+from core.locales import CATALOG_LOCALES
 from handlers.callbacks import Consent, PickLanguage
 from handlers.keyboards import language_picker, main_menu
 from handlers.routing import Routes
 from handlers.screens import Screen, present
+from people import accounts
+from people.accounts import INVITE_CODE, CohortInfo, Member
 
 router = Routes(__name__)
 

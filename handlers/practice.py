@@ -7,9 +7,8 @@ from aiogram.types import CallbackQuery
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.accounts import Member
-from bot.clock import Clock
-from bot.i18n import _, embed, format_money
+from core.clock import Clock
+from core.i18n import _, embed, format_money
 from courses import learning
 from courses.content_model import Course
 from courses.learning import LearningError, State
@@ -20,6 +19,7 @@ from handlers.item_card import ItemCard, feedback_screen, item_screen
 from handlers.learning import course_screen, local
 from handlers.routing import Routes
 from handlers.screens import Screen, present
+from people.accounts import Member
 
 router = Routes(__name__, IsMember())
 

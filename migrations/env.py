@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import bot.schema  # noqa: F401 - registers every table on SQLModel.metadata
-from bot.db import create_engine
+from core.db import create_engine
 
 config = context.config
 if config.config_file_name and config.attributes.get("configure_logger", True):

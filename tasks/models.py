@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey
 from sqlmodel import Field, SQLModel
 
-from bot.dbtypes import UTCDateTime
+from core.dbtypes import UTCDateTime
 
 
 class MoneyOwed(SQLModel, table=True):

@@ -19,10 +19,10 @@ from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 import bot.schema  # noqa: F401
-from bot import db
 from bot.app import Runtime
-from bot.clock import ManualClock
 from bot.settings import load_settings
+from core import db
+from core.clock import ManualClock
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 DATABASES = ["sqlite", "postgres"]

@@ -7,10 +7,10 @@ import contextlib
 import pytest
 from sqlalchemy import func, select
 
-from bot import accounts
-from bot.accounts import AccountError
 from bot.app import Runtime
-from bot.models import Invite, User
+from people import accounts
+from people.accounts import AccountError
+from people.models import Invite, User
 
 
 async def _consent(rt: Runtime, user_id: int, code: str | None = None, admin: bool = False):

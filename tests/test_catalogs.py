@@ -9,7 +9,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.catalogs import POT, po_path
-from bot.locales import CATALOG_LOCALES
+from core.locales import CATALOG_LOCALES
 
 PLURAL_FORMS = {"ar": 6, "fa_AF": 2, "uk": 3, "en": 2}
 COMMAND = re.compile(r"(?<![\w/])/[a-z_]+")

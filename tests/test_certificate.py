@@ -7,8 +7,8 @@ from dataclasses import replace
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from bot.bidi import BIDI_CONTROLS, isolate_ltr
-from courses.certificate import (
+from core.bidi import BIDI_CONTROLS, isolate_ltr
+from core.certificate_image import (
     BOLD_FONT,
     DEFAULT_SIZE,
     FONT_DIR,
@@ -182,7 +182,7 @@ def test_certificate_fonts_use_raqm_and_ship_in_the_repo() -> None:
     assert total < 2_000_000
     for line in layout_certificate(DARI, locale="fa_AF"):
         assert line.runs  # laid out through the same cached RAQM fonts
-    from courses import certificate
+    from core import certificate_image as certificate
 
     assert certificate._font(40, bold=False).layout_engine == ImageFont.Layout.RAQM
 

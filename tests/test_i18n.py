@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from bidi import get_display
 
-from bot.bidi import FSI, PDI, clean_display_name
-from bot.i18n import _, embed, format_money, format_number, use_locale
-from bot.locales import catalog_for
+from core.bidi import FSI, PDI, clean_display_name
+from core.i18n import _, embed, format_money, format_number, use_locale
+from core.locales import catalog_for
 
 
 @pytest.mark.parametrize(
@@ -85,7 +85,7 @@ def test_times_are_shown_in_the_deployment_time_zone() -> None:
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from bot.i18n import format_datetime
+    from core.i18n import format_datetime
 
     moment = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)
     shown = format_datetime(moment, "en", fmt="short", tzinfo=ZoneInfo("Asia/Kabul"))

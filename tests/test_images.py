@@ -6,7 +6,7 @@ import random
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
-from bot.images import ImageError, PreparedImage, image_digest, prepare_image
+from core.images import ImageError, PreparedImage, image_digest, prepare_image
 
 
 def _jpeg_segments(data: bytes) -> list[int]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
-from bot import db
+from core import db
 from tests.conftest import TEST_DATABASE_URL, _create_database, _drop_database
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import bot.dbtypes
+import core.dbtypes
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -24,7 +24,7 @@ def upgrade() -> None:
         "organisations",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column("created_at", bot.dbtypes.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", core.dbtypes.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name"),
     )
@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("organisation_id", sa.Integer(), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column("created_at", bot.dbtypes.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", core.dbtypes.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["organisation_id"],
             ["organisations.id"],
@@ -54,7 +54,7 @@ def upgrade() -> None:
         sa.Column("cohort_id", sa.Integer(), nullable=True),
         sa.Column("organisation_id", sa.Integer(), nullable=True),
         sa.Column("display_name", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-        sa.Column("consented_at", bot.dbtypes.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("consented_at", core.dbtypes.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "role <> 'coordinator' OR organisation_id IS NOT NULL",
             name="coordinator_has_organisation",
@@ -78,7 +78,7 @@ def upgrade() -> None:
         sa.Column("code", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("cohort_id", sa.Integer(), nullable=False),
         sa.Column("created_by", sa.BigInteger(), nullable=False),
-        sa.Column("created_at", bot.dbtypes.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", core.dbtypes.UTCDateTime(timezone=True), nullable=False),
         sa.Column("uses", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["cohort_id"],

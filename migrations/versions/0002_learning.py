@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import bot.dbtypes
+import core.dbtypes
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("width", sa.Integer(), nullable=False),
         sa.Column("height", sa.Integer(), nullable=False),
         sa.Column("size_bytes", sa.Integer(), nullable=False),
-        sa.Column("created_at", bot.dbtypes.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", core.dbtypes.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("bot_id", "digest"),
     )
     op.create_table(
@@ -38,7 +38,7 @@ def upgrade() -> None:
         sa.Column("course_id", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("locale", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
-        sa.Column("issued_at", bot.dbtypes.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("issued_at", core.dbtypes.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("code"),
         sa.UniqueConstraint("user_id", "course_id"),
@@ -53,9 +53,9 @@ def upgrade() -> None:
         sa.Column("question", sa.Integer(), nullable=False),
         sa.Column("attempt", sa.Integer(), nullable=False),
         sa.Column("practice_item", sa.Integer(), nullable=False),
-        sa.Column("started_at", bot.dbtypes.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", bot.dbtypes.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("completed_at", bot.dbtypes.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", core.dbtypes.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", core.dbtypes.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("completed_at", core.dbtypes.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint("stage IN ('lesson', 'quiz', 'passed')", name="stage_known"),
         sa.CheckConstraint("page >= 0 AND question >= 0 AND practice_item >= 0", name="positions"),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
@@ -69,7 +69,7 @@ def upgrade() -> None:
         sa.Column("currency", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("source_key", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
-        sa.Column("created_at", bot.dbtypes.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", core.dbtypes.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
         sa.CheckConstraint("length(currency) = 3", name="currency_code"),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="SET NULL"),
@@ -87,7 +87,7 @@ def upgrade() -> None:
         sa.Column("item_id", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("label", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("correct", sa.Boolean(), nullable=False),
-        sa.Column("answered_at", bot.dbtypes.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("answered_at", core.dbtypes.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("user_id", "course_id", "item_id"),
@@ -104,7 +104,7 @@ def upgrade() -> None:
         sa.Column("question_id", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("option_id", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("correct", sa.Boolean(), nullable=False),
-        sa.Column("answered_at", bot.dbtypes.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("answered_at", core.dbtypes.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("user_id", "course_id", "attempt", "question_id"),
@@ -121,7 +121,7 @@ def upgrade() -> None:
         sa.Column("score", sa.Integer(), nullable=False),
         sa.Column("total", sa.Integer(), nullable=False),
         sa.Column("passed", sa.Boolean(), nullable=False),
-        sa.Column("finished_at", bot.dbtypes.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", core.dbtypes.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("score >= 0 AND score <= total", name="score_in_range"),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
@@ -135,7 +135,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.BigInteger(), nullable=False),
         sa.Column("skill", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("course_id", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("granted_at", bot.dbtypes.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("granted_at", core.dbtypes.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("user_id", "skill"),
     )

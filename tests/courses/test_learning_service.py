@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot import accounts
 from bot.app import Runtime
-from bot.clock import ManualClock
+from core.clock import ManualClock
 from courses import learning
 from courses.learning import LearningError
 from courses.library import load_library
 from courses.loader import DEFAULT_CONTENT_ROOT
 from courses.models import QuizAnswer, UserSkill
+from people import accounts
 from tasks.catalog import DEFAULT_PROJECTS_FILE
 
 

@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 
 from bot.app import PollingBot, Runtime
-from bot.i18n import gettext, use_locale
-from bot.standin.client import SimUser
-from bot.standin.server import StandIn
+from core.i18n import gettext, use_locale
+from standin.client import SimUser
+from standin.server import StandIn
 
 TOKEN = "1000000001:test-token-for-the-local-stand-in-only"
 

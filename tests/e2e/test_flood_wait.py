@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.app import PollingBot, Runtime
-from bot.standin.ratelimit import RateLimits
-from bot.standin.server import StandIn
+from standin.ratelimit import RateLimits
+from standin.server import StandIn
 from tests.e2e.conftest import TOKEN, t
 
 

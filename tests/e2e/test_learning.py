@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import PollingBot, Runtime
-from bot.clock import ManualClock
-from bot.i18n import embed
-from bot.standin.client import SimUser
+from core.clock import ManualClock
+from core.i18n import embed
 from courses.content_model import Course
 from courses.models import Certificate, CourseProgress, PracticeAnswer, QuizAttempt, UserSkill
+from standin.client import SimUser
 from tasks.models import MoneyOwed
 from tests.e2e.conftest import Onboard, t
 
@@ -240,7 +240,7 @@ async def test_skill_is_granted_exactly_once(onboard: Onboard, runtime: Runtime)
 async def test_lesson_image_is_uploaded_once_then_resent_by_file_id(
     onboard: Onboard, runtime: Runtime, standin: object
 ) -> None:
-    from bot.media import MediaFile
+    from core.media import MediaFile
 
     course = runtime.library.get("working-on-platform")
     assert course.lessons[0].pages[0].image is not None
@@ -327,7 +327,7 @@ async def test_a_file_id_telegram_forgot_is_replaced_by_a_new_upload(
 ) -> None:
     from sqlalchemy import update
 
-    from bot.media import MediaFile
+    from core.media import MediaFile
 
     course = runtime.library.get("working-on-platform")
     first = await onboard(111, "en")

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import Runtime
-from bot.models import Cohort, Invite, User
-from bot.standin.server import StandIn
+from people.models import Cohort, Invite, User
+from standin.server import StandIn
 from tests.e2e.conftest import LANGUAGE_BUTTONS, TELEGRAM_CODES, Onboard, t
 
 CONSENT = (

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.i18n import gettext, use_locale
 from bot.sandbox import run_sandbox
 from bot.settings import load_settings
+from core.i18n import gettext, use_locale
 
 
 async def test_sandbox_chat_in_arabic_with_numbered_buttons(tmp_path: Path) -> None:

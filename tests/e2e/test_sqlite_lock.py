@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from bot.app import Runtime
-from bot.standin.server import StandIn
+from standin.server import StandIn
 from tests.e2e.conftest import Onboard, t
 from tests.e2e.test_learning import open_course
 

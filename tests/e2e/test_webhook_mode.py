@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import WEBHOOK_PATH, Runtime, run_webhook
-from bot.models import User
 from bot.settings import load_settings
-from bot.standin.server import StandIn
+from people.models import User
+from standin.server import StandIn
 from tests.e2e.conftest import TOKEN, t
 
 

@@ -28,7 +28,7 @@ from aiogram.types import (
 )
 from PIL import Image
 
-from bot.standin import RateLimits, StandIn
+from standin import RateLimits, StandIn
 
 TOKEN = "123456:ABC-def_ghi"
 USER_ID = 1001

@@ -20,7 +20,7 @@ from aiogram.types import (
 )
 from PIL import Image
 
-from bot.standin import StandIn, UpdateDropped, UpdateNotHandled
+from standin import StandIn, UpdateDropped, UpdateNotHandled
 
 TOKEN = "42:sandbox-token"
 

@@ -21,8 +21,8 @@ from aiogram.types import (
 )
 from PIL import Image
 
-from bot.standin import SimUser, StandIn
-from bot.standin.terminal import run_terminal
+from standin import SimUser, StandIn
+from standin.terminal import run_terminal
 
 TOKEN = "9001:terminal-token"
 GREETING = {"ar": "مرحبا", "en": "Hello"}

@@ -16,7 +16,7 @@ from aiogram.types import Message
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.standin import StandIn, UpdateDropped, UpdateNotHandled
+from standin import StandIn, UpdateDropped, UpdateNotHandled
 
 TOKEN = "777:hook-token"
 SECRET = "s3cret_Token-1"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
-from bot.standin.errors import ApiError, bad_request
+from standin.errors import ApiError, bad_request
 
 Entity = dict[str, Any]
 

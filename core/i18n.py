@@ -23,8 +23,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-from bot.bidi import is_rtl, isolate
-from bot.locales import CATALOG_LOCALES
+from core.bidi import is_rtl, isolate
+from core.locales import CATALOG_LOCALES
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"

@@ -1,6 +1,6 @@
 """A stand-in Telegram Bot API server with simulated users, for tests and the sandbox."""
 
-from bot.standin.chat import (
+from standin.chat import (
     Button,
     CallbackQueryInfo,
     ChatMessage,
@@ -9,10 +9,10 @@ from bot.standin.chat import (
     EventKind,
     PhotoInfo,
 )
-from bot.standin.client import SimUser
-from bot.standin.errors import ApiError, UpdateDropped, UpdateNotHandled
-from bot.standin.ratelimit import RateLimits
-from bot.standin.server import StandIn
+from standin.client import SimUser
+from standin.errors import ApiError, UpdateDropped, UpdateNotHandled
+from standin.ratelimit import RateLimits
+from standin.server import StandIn
 
 __all__ = [
     "ApiError",

@@ -10,7 +10,7 @@ as its own LTR run, and the runs are placed right to left. So punctuation at the
 would do. The code itself is always drawn as a separate LTR run.
 
 The fonts (DejaVu Sans, regular and bold; Latin, Cyrillic and Arabic incl. Persian letters in
-one face) ship in bot/assets/fonts and are loaded relative to this file, never from the system.
+one face) ship in core/assets/fonts and are loaded relative to this file, never from the system.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from typing import Literal
 
 from PIL import Image, ImageDraw, ImageFont, features
 
-from bot.bidi import clean_display_name, is_rtl
+from core.bidi import clean_display_name, is_rtl
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "bot" / "assets" / "fonts"
+FONT_DIR = Path(__file__).resolve().parent / "assets" / "fonts"
 REGULAR_FONT = FONT_DIR / "DejaVuSans.ttf"
 BOLD_FONT = FONT_DIR / "DejaVuSans-Bold.ttf"
 
@@ -124,7 +124,7 @@ def certificate_lines(
 def clean_certificate_text(text: CertificateText) -> CertificateText:
     """Every field stripped of bidi and other control characters; the name via
     clean_display_name. Our own run splitting handles direction, so embedded isolates
-    (e.g. from bot.bidi.isolate_ltr in a translation) are neither needed nor drawable."""
+    (e.g. from core.bidi.isolate_ltr in a translation) are neither needed nor drawable."""
     return CertificateText(
         heading=_clean(text.heading),
         intro=_clean(text.intro),

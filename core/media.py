@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
-from bot.dbtypes import UTCDateTime
+from core.dbtypes import UTCDateTime
 
 
 class MediaFile(SQLModel, table=True):

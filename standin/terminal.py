@@ -10,10 +10,10 @@ import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bot.standin.chat import ChatMessage, Event
-from bot.standin.client import SimUser
-from bot.standin.errors import ApiError, UpdateDropped, UpdateNotHandled
-from bot.standin.server import StandIn
+from standin.chat import ChatMessage, Event
+from standin.client import SimUser
+from standin.errors import ApiError, UpdateDropped, UpdateNotHandled
+from standin.server import StandIn
 
 LocalCommand = Callable[[SimUser, str], Awaitable[str]]
 ReadLine = Callable[[], Awaitable[str | None]]

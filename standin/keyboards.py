@@ -6,7 +6,7 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.standin.errors import bad_request
+from standin.errors import bad_request
 
 MAX_BUTTONS = 100
 MAX_ROW = 8

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from bot.standin.chat import Button, ChatMessage, DocumentInfo, Event, PhotoInfo
-from bot.standin.errors import UpdateDropped
-from bot.standin.formatting import Entity
-from bot.standin.ratelimit import RateLimiter
+from standin.chat import Button, ChatMessage, DocumentInfo, Event, PhotoInfo
+from standin.errors import UpdateDropped
+from standin.formatting import Entity
+from standin.ratelimit import RateLimiter
 
 UpdateKind = Literal["message", "callback_query"]
 DEFAULT_UPDATE_TYPES = frozenset({"message", "edited_message", "callback_query"})

@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.standin.errors import ApiError
+from standin.errors import ApiError
 
 
 @dataclass(frozen=True)

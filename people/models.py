@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.dbtypes import UTCDateTime
+from core.dbtypes import UTCDateTime
 
 
 class Role(StrEnum):

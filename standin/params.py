@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.standin.errors import ApiError, bad_request
+from standin.errors import ApiError, bad_request
 
 
 @dataclass(frozen=True)

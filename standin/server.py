@@ -20,14 +20,14 @@ import aiohttp
 from aiohttp import web
 from PIL import Image, UnidentifiedImageError
 
-from bot.standin.chat import CallbackQueryInfo, Event
-from bot.standin.client import SimUser
-from bot.standin.errors import DEFAULT_DESCRIPTIONS, ApiError, UpdateNotHandled, bad_request
-from bot.standin.formatting import Formatted, format_text, utf16_len
-from bot.standin.keyboards import parse_reply_markup
-from bot.standin.params import Params, Upload, read_params
-from bot.standin.ratelimit import RateLimiter, RateLimits
-from bot.standin.state import (
+from standin.chat import CallbackQueryInfo, Event
+from standin.client import SimUser
+from standin.errors import DEFAULT_DESCRIPTIONS, ApiError, UpdateNotHandled, bad_request
+from standin.formatting import Formatted, format_text, utf16_len
+from standin.keyboards import parse_reply_markup
+from standin.params import Params, Upload, read_params
+from standin.ratelimit import RateLimiter, RateLimits
+from standin.state import (
     BotState,
     CallbackQueryState,
     ChatState,
@@ -38,7 +38,7 @@ from bot.standin.state import (
     UserProfile,
     WebhookConfig,
 )
-from bot.standin.webhook import check_secret_token, check_webhook_url, post_update
+from standin.webhook import check_secret_token, check_webhook_url, post_update
 
 TOKEN_RE = re.compile(r"^(\d+):([A-Za-z0-9_-]+)$")
 DEFAULT_RATE_LIMITS = RateLimits()

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from bot.standin.errors import bad_request
-from bot.standin.params import Upload
+from standin.errors import bad_request
+from standin.params import Upload
 
 SECRET_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

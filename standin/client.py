@@ -8,11 +8,11 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from bot.standin.chat import Button, ChatMessage, Event
-from bot.standin.errors import UpdateNotHandled
-from bot.standin.formatting import utf16_len
-from bot.standin.params import Upload
-from bot.standin.state import (
+from standin.chat import Button, ChatMessage, Event
+from standin.errors import UpdateNotHandled
+from standin.formatting import utf16_len
+from standin.params import Upload
+from standin.state import (
     BotState,
     ChatState,
     PendingUpdate,
@@ -22,7 +22,7 @@ from bot.standin.state import (
 )
 
 if TYPE_CHECKING:
-    from bot.standin.server import StandIn
+    from standin.server import StandIn
 
 COMMAND_RE = re.compile(r"^/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]+)?")
 DEFAULT_TIMEOUT = 10.0

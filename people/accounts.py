@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.bidi import clean_display_name
-from bot.clock import Clock
-from bot.locales import CATALOG_LOCALES
-from bot.models import Cohort, Invite, Organisation, Role, User
+from core.bidi import clean_display_name
+from core.clock import Clock
+from core.locales import CATALOG_LOCALES
+from people.models import Cohort, Invite, Organisation, Role, User
 
 INVITE_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"

@@ -1,0 +1,1 @@
+"""People: members, consent, roles, organisations, cohorts and invites."""
