@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.middlewares import ContextMiddleware, EndReadTransaction, RetryAfterFloodWait, Sleep
+from bot.fsm_storage import build_storage
+from bot.middlewares import CommitBeforeTelegram, ContextMiddleware, RetryAfterFloodWait, Sleep
 from bot.settings import Settings
 from core import db
 from core.clock import Clock, SystemClock
@@ -56,7 +56,7 @@ class Runtime:
 def build_bot(token: str, api_base: str | None = None, sleep: Sleep = asyncio.sleep) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_base)) if api_base else None
     bot = Bot(token, session=session)
-    bot.session.middleware(EndReadTransaction())
+    bot.session.middleware(CommitBeforeTelegram())
     bot.session.middleware(RetryAfterFloodWait(sleep))
     return bot
 
@@ -66,14 +66,14 @@ def build_dispatcher(runtime: Runtime) -> Dispatcher:
     from handlers.errors import on_error
 
     dispatcher = Dispatcher(
-        storage=MemoryStorage(),
+        storage=build_storage(runtime.sessions, runtime.settings.redis_url),
         settings=runtime.settings,
         clock=runtime.clock,
         sessions=runtime.sessions,
         library=runtime.library,
     )
     context = ContextMiddleware(
-        runtime.sessions, runtime.settings.admin_ids, runtime.settings.default_locale
+        runtime.sessions, runtime.settings.admin_ids, runtime.settings.default_locale, runtime.clock
     )
     dispatcher.update.outer_middleware(context)
     dispatcher.errors.register(on_error)

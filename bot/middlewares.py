@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
@@ -14,28 +14,62 @@ from aiogram.client.session.middlewares.base import (
 )
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import Response, TelegramMethod
-from aiogram.types import TelegramObject, User
+from aiogram.types import TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import inbox
+from core import unit_of_work
+from core.clock import Clock
 from core.db import SessionFactory
 from core.i18n import use_locale
 from core.locales import catalog_for
+from core.unit_of_work import UnitOfWork
 from people import accounts
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
-update_session: ContextVar[AsyncSession | None] = ContextVar("update_session", default=None)
+log = logging.getLogger(__name__)
+
+
+class AlreadyHandled(Exception):
+    """Another delivery of this update was acted on first; this one must change nothing."""
 
 
 class ContextMiddleware(BaseMiddleware):
-    def __init__(self, sessions: SessionFactory, admin_ids: frozenset[int], default_locale: str):
+    """The boundary of an update: one session, one unit of work, the inbox's done mark with it.
+
+    The update's changes commit once, before the first Telegram call (`CommitBeforeTelegram`) or
+    at the end; a failure before that rolls all of it back and records the update as failed.
+    """
+
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        admin_ids: frozenset[int],
+        default_locale: str,
+        clock: Clock,
+    ):
         self.sessions = sessions
         self.admin_ids = admin_ids
         self.default_locale = default_locale
+        self.clock = clock
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
         telegram_user: User | None = data.get("event_from_user")
+        chat_id = inbox.chat_of(event)
         async with self.sessions() as session:
+            work = UnitOfWork(session)
+            if await inbox.status_of(session, event.update_id) in (inbox.DONE, inbox.FAILED):
+                log.info("update %s: already handled, skipped", event.update_id)
+                await session.rollback()
+                return None
+
+            async def settle(session: AsyncSession) -> None:
+                if not await inbox.settle(session, event.update_id, chat_id, self.clock.now()):
+                    raise AlreadyHandled
+
+            work.before_commit(settle)
             member = None
             if telegram_user is not None:
                 member = await accounts.get_member(session, telegram_user.id)
@@ -49,12 +83,35 @@ class ContextMiddleware(BaseMiddleware):
             data["session"] = session
             data["member"] = member
             data["locale"] = locale
-            token = update_session.set(session)
+            token = unit_of_work.current.set(work)
             try:
                 with use_locale(locale):
-                    return await handler(event, data)
+                    result = await handler(event, data)
+                await work.finish()
+                return result
+            except AlreadyHandled:
+                log.info("update %s: handled by another delivery, rolled back", event.update_id)
+                await work.rollback()
+                return None
+            except BaseException as error:
+                if not work.committed:
+                    await work.rollback()
+                    await self._record_failure(session, event.update_id, chat_id, error)
+                raise
             finally:
-                update_session.reset(token)
+                unit_of_work.current.reset(token)
+
+    async def _record_failure(
+        self, session: AsyncSession, update_id: int, chat_id: int | None, error: BaseException
+    ) -> None:
+        try:
+            await inbox.settle(
+                session, update_id, chat_id, self.clock.now(), inbox.FAILED, type(error).__name__
+            )
+            await session.commit()
+        except Exception:  # the database itself may be what failed
+            log.warning("update %s: could not record the failure", update_id)
+            await session.rollback()
 
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -84,20 +141,18 @@ class RetryAfterFloodWait(BaseRequestMiddleware):
         raise AssertionError("unreachable")
 
 
-class EndReadTransaction(BaseRequestMiddleware):
-    """Before the bot waits on Telegram, end the update's read transaction.
+class CommitBeforeTelegram(BaseRequestMiddleware):
+    """Before the bot says anything to Telegram, commit the update's unit of work.
 
-    On SQLite every transaction holds the write lock (BEGIN IMMEDIATE); it must not stay held
-    while a slow network call runs. Services commit their own writes before handlers talk to
-    Telegram, so only a read transaction can be open here.
+    This is the one commit of an update's effects; later calls only end a read transaction (on
+    SQLite every transaction holds the write lock, which must not wait on a slow network), and a
+    change made after it is refused rather than silently lost.
     """
 
     async def __call__(
         self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
     ) -> Response[Any]:
-        session = update_session.get()
-        if session is not None and session.in_transaction():
-            if session.new or session.dirty or session.deleted:
-                raise RuntimeError("a handler called Telegram in the middle of a unit of work")
-            await session.commit()
+        work = unit_of_work.current.get()
+        if work is not None:
+            await work.commit()
         return await make_request(bot, method)

@@ -1,5 +1,8 @@
 """Imports every table module so SQLModel.metadata knows the whole schema (for Alembic)."""
 
+import bot.fsm_storage
+import bot.inbox  # noqa: F401
+import core.media  # noqa: F401
 import courses.models  # noqa: F401
 import people.models  # noqa: F401
 import tasks.models  # noqa: F401

@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     webhook_host: str = "127.0.0.1"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     timezone: str = "UTC"
+    redis_url: str | None = None  # aiogram's FSM storage in Redis; the database when unset
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -55,6 +56,15 @@ class Settings(BaseSettings):
             return None
         if not _TOKEN.match(str(value)):
             raise ValueError("malformed token")
+        return value
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _redis(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        if not str(value).startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("not a redis:// URL")
         return value
 
     @field_validator("database_url")

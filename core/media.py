@@ -30,17 +30,15 @@ async def cached_file_id(session: AsyncSession, bot_id: int, digest: str) -> str
 
 
 async def remember_file_id(session: AsyncSession, row: MediaFile) -> None:
+    """Store the file_id for the image, replacing one Telegram no longer knows."""
+    existing = await session.get(MediaFile, (row.bot_id, row.digest))
+    if existing is not None:
+        existing.file_id, existing.created_at = row.file_id, row.created_at
+        existing.width, existing.height = row.width, row.height
+        existing.size_bytes = row.size_bytes
+        return
     try:
         async with session.begin_nested():
             session.add(row)
     except IntegrityError:
-        pass
-    await session.commit()
-
-
-async def forget_file_id(session: AsyncSession, bot_id: int, digest: str) -> None:
-    """Telegram no longer knows the file_id (another Bot API server, or files expired)."""
-    row = await session.get(MediaFile, (bot_id, digest))
-    if row is not None:
-        await session.delete(row)
-        await session.commit()
+        pass  # another update stored it a moment ago

@@ -11,7 +11,7 @@ from aiogram import Bot
 from aiogram.types import BufferedInputFile, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import media
+from core import media, unit_of_work
 from core.images import PreparedImage, image_digest, prepare_image
 
 
@@ -25,33 +25,33 @@ def _digest(path: Path) -> str:
     return image_digest(path.read_bytes())
 
 
-async def photo_for(session: AsyncSession, bot: Bot, path: Path) -> str | BufferedInputFile:
+async def photo_for(
+    session: AsyncSession, bot: Bot, path: Path, *, cached: bool = True
+) -> str | BufferedInputFile:
     """A file_id when this bot has sent the image before, else the prepared upload."""
-    digest = await asyncio.to_thread(_digest, path)
-    file_id = await media.cached_file_id(session, bot.id, digest)
-    if file_id is not None:
-        return file_id
+    if cached:
+        digest = await asyncio.to_thread(_digest, path)
+        file_id = await media.cached_file_id(session, bot.id, digest)
+        if file_id is not None:
+            return file_id
     prepared = await asyncio.to_thread(_prepared, path)
     return BufferedInputFile(prepared.data, filename=f"{path.stem}.jpg")
 
 
-async def remember_photo(session: AsyncSession, bot: Bot, path: Path, sent: Message) -> None:
+async def remember_photo(bot: Bot, path: Path, sent: Message) -> None:
+    """Keep the file_id Telegram gave the upload; written after the reply (see unit_of_work)."""
     if not sent.photo:
         return
     largest = sent.photo[-1]
-    await media.remember_file_id(
-        session,
-        media.MediaFile(
-            bot_id=bot.id,
-            digest=await asyncio.to_thread(_digest, path),
-            file_id=largest.file_id,
-            width=largest.width,
-            height=largest.height,
-            size_bytes=largest.file_size or 0,
-            created_at=datetime.now(UTC),
-        ),
+    row = media.MediaFile(
+        bot_id=bot.id,
+        digest=await asyncio.to_thread(_digest, path),
+        file_id=largest.file_id,
+        width=largest.width,
+        height=largest.height,
+        size_bytes=largest.file_size or 0,
+        created_at=datetime.now(UTC),
     )
-
-
-async def forget_photo(session: AsyncSession, bot: Bot, path: Path) -> None:
-    await media.forget_file_id(session, bot.id, await asyncio.to_thread(_digest, path))
+    work = unit_of_work.current.get()
+    if work is not None:
+        work.after_reply(lambda session: media.remember_file_id(session, row))

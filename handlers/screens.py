@@ -18,7 +18,7 @@ from aiogram.types import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.media import forget_photo, photo_for, remember_photo
+from handlers.media import photo_for, remember_photo
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,10 @@ async def _with_photo(
     except TelegramBadRequest as error:
         if not isinstance(photo, str) or "wrong file identifier" not in error.message:
             raise
-        await forget_photo(session, bot, path)
-        photo = await photo_for(session, bot, path)
+        photo = await photo_for(session, bot, path, cached=False)
         result = await call(photo)
     if not isinstance(photo, str) and isinstance(result, Message):
-        await remember_photo(session, bot, path, result)
+        await remember_photo(bot, path, result)
     return result
 
 

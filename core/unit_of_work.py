@@ -1,0 +1,81 @@
+"""The update's one transaction: services change the session, this commits it, once.
+
+The rule (docs/architecture.md): services and queries never commit. The boundary that owns the
+update (the bot's middleware) commits the unit of work exactly once, before the first thing is
+said to Telegram, or at the end of the update if nothing is said. After that commit an update may
+only read, and write what it learned from Telegram's answer (a photo's file_id) through
+`after_reply`, in a second small transaction the boundary owns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+
+Step = Callable[[AsyncSession], Awaitable[Any]]
+
+current: ContextVar[UnitOfWork | None] = ContextVar("unit_of_work", default=None)
+
+
+class WriteAfterReply(RuntimeError):
+    """A change reached the session after the unit of work was committed and Telegram spoken to."""
+
+
+class UnitOfWork:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.committed = False
+        self._flushed_after_commit = False
+        self._before_commit: list[Step] = []
+        self._after_reply: list[Step] = []
+        event.listen(session.sync_session, "after_flush", self._on_flush)
+
+    def _on_flush(self, *_: Any) -> None:
+        if self.committed:
+            self._flushed_after_commit = True
+
+    def before_commit(self, step: Step) -> None:
+        """Run `step` inside the transaction, just before it commits (the inbox's done mark)."""
+        self._before_commit.append(step)
+
+    def after_reply(self, step: Step) -> None:
+        """Run `step` after the update, in a transaction of its own (a cache from Telegram)."""
+        self._after_reply.append(step)
+
+    def _has_changes(self) -> bool:
+        session = self.session
+        return bool(session.new or session.dirty or session.deleted or self._flushed_after_commit)
+
+    async def commit(self) -> None:
+        """Commit the update's changes; later calls only end a read transaction."""
+        if self.committed:
+            await self.end_read()
+            return
+        for step in self._before_commit:
+            await step(self.session)
+        await self.session.commit()
+        self.committed = True
+
+    async def end_read(self) -> None:
+        """End a read-only transaction opened after the commit (SQLite holds its lock in one)."""
+        if self._has_changes():
+            raise WriteAfterReply("a change after the update's commit: it would be lost")
+        if self.session.in_transaction():
+            await self.session.commit()
+
+    async def finish(self) -> None:
+        """The end of the update: commit if nothing was said, then the after-reply steps."""
+        await self.commit()
+        if self._after_reply:
+            steps, self._after_reply = self._after_reply, []
+            for step in steps:
+                await step(self.session)
+            await self.session.commit()
+            self._flushed_after_commit = False
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
