@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.fsm_storage import build_storage
 from bot.middlewares import CommitBeforeTelegram, ContextMiddleware, RetryAfterFloodWait, Sleep
+from bot.processing import Handled, UpdateProcessor
+from bot.receiving import poll, webhook_handler
 from bot.settings import Settings
 from core import db
 from core.clock import Clock, SystemClock
@@ -88,7 +89,10 @@ async def on_startup(bot: Bot) -> None:
 
 
 class PollingBot:
-    """A bot long-polling in a background task: start, stop and start again (a restart)."""
+    """A bot long-polling in the background: start, stop and start again (a restart).
+
+    Updates go into the inbox first and are handled from there (bot/processing.py).
+    """
 
     def __init__(
         self,
@@ -97,73 +101,112 @@ class PollingBot:
         api_base: str | None = None,
         *,
         one_update_at_a_time: bool = True,
+        on_handled: Handled | None = None,
+        polling_timeout: int = 30,
     ) -> None:
-        """`one_update_at_a_time`: handle each update before fetching the next (the stand-in's
-        tests and the sandbox rely on it); production handles updates concurrently."""
+        """`one_update_at_a_time`: handle each update before the next, across all chats (tests
+        and the sandbox); production handles chats side by side, each chat's in order.
+        `on_handled` hears each update_id once it is handled (the stand-in's users wait on it)."""
         self.runtime = runtime
         self.token = token
         self.api_base = api_base
         self.one_update_at_a_time = one_update_at_a_time
-        self._task: asyncio.Task[None] | None = None
-        self._dispatcher: Dispatcher | None = None
+        self.on_handled = on_handled
+        self.polling_timeout = polling_timeout
+        self._tasks: list[asyncio.Task[None]] = []
+        self._processor: UpdateProcessor | None = None
         self._bot: Bot | None = None
 
     async def start(self) -> None:
-        self._bot = build_bot(self.token, self.api_base, self.runtime.sleep)
-        self._dispatcher = build_dispatcher(self.runtime)
+        runtime = self.runtime
+        self._bot = build_bot(self.token, self.api_base, runtime.sleep)
+        dispatcher = build_dispatcher(runtime)
         await on_startup(self._bot)
-        self._task = asyncio.create_task(
-            self._dispatcher.start_polling(
-                self._bot,
-                handle_as_tasks=not self.one_update_at_a_time,
-                handle_signals=False,
-                close_bot_session=True,
-            )
+        self._processor = UpdateProcessor(
+            runtime.sessions,
+            dispatcher,
+            self._bot,
+            concurrent=not self.one_update_at_a_time,
+            on_handled=self.on_handled,
         )
+        polling = poll(
+            self._bot,
+            runtime.sessions,
+            runtime.clock,
+            self._processor.wake,
+            polling_timeout=self.polling_timeout,
+            allowed_updates=dispatcher.resolve_used_update_types(),
+        )
+        self._tasks = [
+            asyncio.create_task(self._processor.run()),
+            asyncio.create_task(polling),
+        ]
 
     async def stop(self) -> None:
-        if self._dispatcher is not None and self._task is not None:
-            with contextlib.suppress(RuntimeError):
-                await self._dispatcher.stop_polling()
+        for task in reversed(self._tasks):
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(self._task, timeout=10)
-        self._task = None
+                await task
+        self._tasks = []
+        if self._processor is not None:
+            await self._processor.stop()
+        if self._bot is not None:
+            await self._bot.session.close()
 
     @property
     def bot(self) -> Bot | None:
         return self._bot
+
+    async def idle(self) -> None:
+        """Wait until every update received so far is handled."""
+        if self._processor is not None:
+            await self._processor.idle()
 
     async def restart(self) -> None:
         await self.stop()
         await self.start()
 
     async def wait(self) -> None:
-        if self._task is not None:
-            await self._task
+        if self._tasks:
+            await asyncio.gather(*self._tasks)
 
 
-async def run_webhook(runtime: Runtime, ready: asyncio.Event | None = None) -> None:
-    """Webhook mode: updates are handled before the 200, so a crash means redelivery."""
+async def run_webhook(
+    runtime: Runtime, ready: asyncio.Event | None = None, on_handled: Handled | None = None
+) -> None:
+    """Webhook mode: an update is stored, answered 200 at once, then handled from the inbox."""
     settings = runtime.settings
     assert settings.bot_token is not None and settings.webhook_url and settings.webhook_secret
     secret = settings.webhook_secret.get_secret_value()
     bot = build_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
     dispatcher = build_dispatcher(runtime)
+    processor = UpdateProcessor(runtime.sessions, dispatcher, bot, on_handled=on_handled)
     app = web.Application()
-    SimpleRequestHandler(dispatcher, bot, secret_token=secret, handle_in_background=False).register(
-        app, path=WEBHOOK_PATH
+    app.router.add_post(
+        WEBHOOK_PATH,
+        webhook_handler(bot, runtime.sessions, runtime.clock, secret, processor.wake),
     )
-    setup_application(app, dispatcher, bot=bot)
     await on_startup(bot)
-    await bot.set_webhook(settings.webhook_url + WEBHOOK_PATH, secret_token=secret)
+    await bot.set_webhook(
+        settings.webhook_url + WEBHOOK_PATH,
+        secret_token=secret,
+        allowed_updates=dispatcher.resolve_used_update_types(),
+    )
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
     await site.start()
+    processing = asyncio.create_task(processor.run())
     log.info("webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
     if ready is not None:
         ready.set()
     try:
         await asyncio.Event().wait()
     finally:
+        processing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await processing
+        await processor.stop()
         await runner.cleanup()
+        await bot.session.close()

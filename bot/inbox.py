@@ -8,11 +8,11 @@ redelivery. Telegram keeps an update for 24 hours, so rows older than that can b
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from aiogram import Bot
 from aiogram.types import Update
 from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Text, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -123,7 +123,9 @@ async def settle(
     return (await session.execute(statement)).first() is not None
 
 
-async def pending(session: AsyncSession, limit: int, after: int = -1) -> list[Stored]:
+async def pending(
+    session: AsyncSession, limit: int, after: int = -1, bot: Bot | None = None
+) -> list[Stored]:
     """Pending updates in arrival order (update_id), oldest first."""
     rows = (
         await session.execute(
@@ -134,7 +136,7 @@ async def pending(session: AsyncSession, limit: int, after: int = -1) -> list[St
         )
     ).all()
     return [
-        Stored(update_id, chat_id, Update.model_validate(json.loads(payload)))
+        Stored(update_id, chat_id, Update.model_validate_json(payload, context={"bot": bot}))
         for update_id, chat_id, payload in rows
     ]
 

@@ -32,7 +32,9 @@ async def run_sandbox(
     runtime = Runtime.create(settings)
     server = StandIn(files_dir=files_dir)
     await server.start()
-    polling = PollingBot(runtime, SANDBOX_TOKEN, server.api_base)
+    polling = PollingBot(
+        runtime, SANDBOX_TOKEN, server.api_base, on_handled=server.handled_reporter(SANDBOX_TOKEN)
+    )
     await polling.start()
 
     async def make_coordinator(user: SimUser, _rest: str) -> str:

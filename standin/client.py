@@ -43,6 +43,7 @@ class SimUser:
         self.profile = profile
         self._lock = asyncio.Lock()
         self.timeout = DEFAULT_TIMEOUT
+        self.last_update_id: int | None = None
 
     @property
     def id(self) -> int:
@@ -146,6 +147,19 @@ class SimUser:
                 )
             return await self._callback(bot, chat, message, button.callback_data)
 
+    async def press_data_later(self, data: str, message_id: int) -> PendingUpdate:
+        """Press a button with this callback_data without waiting for the bot: a tap in a burst.
+        The update's `done` future settles once the bot has taken (or handled) it."""
+        async with self._lock:
+            bot, chat = await self._chat()
+            message = chat.messages.get(message_id)
+            if message is None or not message.from_bot:
+                raise LookupError(f"there is no bot message {message_id} in the chat of {self!r}")
+            body = self._callback_body(bot, chat, message, data)
+            return self._server.enqueue_update(
+                bot, "callback_query", body, f"callback_query {data!r} from {self!r}"
+            )
+
     async def press_data(self, data: bytes | str, message_id: int) -> list[Event]:
         """Send callback_data of our choosing for a message, as a hostile client could."""
         if isinstance(data, bytes):
@@ -208,17 +222,22 @@ class SimUser:
         message: StoredMessage,
         data: str,
     ) -> list[Event]:
+        body = self._callback_body(bot, chat, message, data)
+        return await self._deliver(
+            bot, chat, "callback_query", body, f"callback_query {data!r} from {self!r}"
+        )
+
+    def _callback_body(
+        self, bot: BotState, chat: ChatState, message: StoredMessage, data: str
+    ) -> dict[str, Any]:
         query_id = self._server.register_callback_query(bot, self.id, message.message_id, data)
-        body = {
+        return {
             "id": query_id,
             "from": self.profile.user_json(),
             "message": self._server.message_json(bot, chat, message),
             "chat_instance": str(bot.bot_id * 31 + self.id),
             "data": data,
         }
-        return await self._deliver(
-            bot, chat, "callback_query", body, f"callback_query {data!r} from {self!r}"
-        )
 
     async def _deliver(
         self,
@@ -230,6 +249,7 @@ class SimUser:
     ) -> list[Event]:
         start = len(chat.events)
         pending = self._server.enqueue_update(bot, kind, body, description)
+        self.last_update_id = pending.update_id
         await _wait_handled(bot, pending, self.timeout)
         return chat.events[start:]
 

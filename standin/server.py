@@ -301,9 +301,45 @@ class StandIn:
         if kind not in bot.allowed_updates:
             pending.fail(bot.not_allowed(pending))
             return pending
+        bot.payloads[update_id] = pending.payload
+        if bot.reports_handling:
+            pending.awaits_handling = True
+            bot.handling[update_id] = pending
         bot.updates.append(pending)
         bot.queue_changed.fire()
         return pending
+
+    def redeliver(self, token: str, update_id: int) -> PendingUpdate:
+        """Deliver an update again with the same update_id, as Telegram does after a crash
+        before the offset was confirmed or a webhook answer it never got. Done when the bot
+        acknowledges it: a bot that recognises it handles nothing."""
+        bot = self._bot_for(token)
+        payload = bot.payloads[update_id]
+        kind = next(key for key in payload if key != "update_id")
+        pending = PendingUpdate(
+            update_id=update_id,
+            kind=kind,
+            payload=payload,
+            label=f"update {update_id} (delivered again)",
+            done=asyncio.get_running_loop().create_future(),
+        )
+        bot.updates.append(pending)
+        bot.queue_changed.fire()
+        return pending
+
+    def handled_reporter(self, token: str) -> Callable[[int], None]:
+        """A callback for the bot to call with each update_id it has handled. From then on a
+        user's send/press returns only once the bot reports the update handled (a bot with an
+        inbox acknowledges an update before it handles it)."""
+        bot = self._bot_for(token)
+        bot.reports_handling = True
+
+        def handled(update_id: int) -> None:
+            pending = bot.handling.pop(update_id, None)
+            if pending is not None:
+                pending.resolve()
+
+        return handled
 
     def register_callback_query(
         self, bot: BotState, user_id: int, message_id: int, data: str
@@ -481,7 +517,7 @@ class StandIn:
                     await self._execute_reply(bot, result.reply)
                 if pending in bot.updates:
                     bot.updates.remove(pending)
-                pending.resolve()
+                pending.acknowledge()
                 return
             last_error = result.error or "unknown error"
             bot.webhook_last_error = (int(time.time()), last_error)

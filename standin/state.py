@@ -228,10 +228,18 @@ class PendingUpdate:
     payload: dict[str, Any]
     label: str
     done: asyncio.Future[None]
+    awaits_handling: bool = False
+    acknowledged: bool = False
 
     def resolve(self) -> None:
         if not self.done.done():
             self.done.set_result(None)
+
+    def acknowledge(self) -> None:
+        """The bot confirmed receipt (offset or 2xx); done unless the bot reports handling."""
+        self.acknowledged = True
+        if not self.awaits_handling:
+            self.resolve()
 
     def fail(self, error: BaseException) -> None:
         if not self.done.done():
@@ -276,6 +284,9 @@ class BotState:
     menu_buttons: dict[int | None, dict[str, Any]] = field(default_factory=dict)
     queue_changed: Signal = field(default_factory=Signal)
     poll_generation: int = 0
+    reports_handling: bool = False  # the bot says when it has handled an update (see StandIn)
+    handling: dict[int, PendingUpdate] = field(default_factory=dict)
+    payloads: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def me_json(self) -> dict[str, Any]:
         return {
@@ -323,7 +334,7 @@ class BotState:
         confirmed = [u for u in self.updates if u.update_id < offset]
         self.updates = [u for u in self.updates if u.update_id >= offset]
         for pending in confirmed:
-            pending.resolve()
+            pending.acknowledge()
 
     def drop_pending(self, reason: str) -> None:
         dropped, self.updates = self.updates, []

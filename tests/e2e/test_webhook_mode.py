@@ -1,4 +1,5 @@
-"""Webhook mode: the stand-in pushes updates with the secret header; a wrong secret is refused."""
+"""Webhook mode: the stand-in pushes updates with the secret header; a wrong secret is refused;
+an update is stored, answered 200, then handled from the inbox."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-async def test_webhook_handles_updates_before_answering_and_checks_the_secret(
+async def test_webhook_stores_answers_then_handles_and_checks_the_secret(
     standin: StandIn, database_url: str
 ) -> None:
     port = _free_port()
@@ -38,11 +39,13 @@ async def test_webhook_handles_updates_before_answering_and_checks_the_secret(
     )
     runtime = Runtime.create(settings)
     ready = asyncio.Event()
-    server = asyncio.create_task(run_webhook(runtime, ready))
+    server = asyncio.create_task(
+        run_webhook(runtime, ready, on_handled=standin.handled_reporter(TOKEN))
+    )
     try:
         await asyncio.wait_for(ready.wait(), timeout=10)
         user = standin.user(50, language_code="uk")
-        await user.send("/start")  # returns once the webhook answered 2xx
+        await user.send("/start")  # returns once the bot reports it handled
         assert t("uk", "Welcome to Rafiq! Please choose your language.") in user.last.text
         await user.press("Українська")
         await user.press(t("uk", "✅ I agree"))

@@ -1,0 +1,117 @@
+"""Hands stored updates to the dispatcher: each chat's in arrival order, chats side by side.
+
+Updates reach the inbox first (bot/inbox.py); this reads the pending ones and feeds them, so an
+update stored before a crash is handled after the restart, and none is handled twice (the
+middleware marks it done in the same transaction as its effects).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict, deque
+from collections.abc import Callable
+
+from aiogram import Bot, Dispatcher
+from aiogram.methods import TelegramMethod
+from aiogram.types import Update
+
+from bot import inbox
+from core.db import SessionFactory
+
+log = logging.getLogger(__name__)
+
+Handled = Callable[[int], None]
+BATCH = 500
+
+
+class UpdateProcessor:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        dispatcher: Dispatcher,
+        bot: Bot,
+        *,
+        concurrent: bool = True,
+        on_handled: Handled | None = None,
+    ) -> None:
+        """`concurrent=False` handles one update at a time across all chats (tests, sandbox)."""
+        self.sessions = sessions
+        self.dispatcher = dispatcher
+        self.bot = bot
+        self.concurrent = concurrent
+        self.on_handled = on_handled
+        self._wake = asyncio.Event()
+        self._queues: dict[int | None, deque[inbox.Stored]] = defaultdict(deque)
+        self._workers: dict[int | None, asyncio.Task[None]] = {}
+        self._known: set[int] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Until cancelled: whenever woken (and once at start), take up the pending updates."""
+        self._wake.set()
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self._take_pending()
+            except Exception:
+                log.exception("could not read the inbox")
+                await asyncio.sleep(1)
+                self._wake.set()
+
+    async def _take_pending(self) -> None:
+        after = -1
+        while True:
+            async with self.sessions() as session:
+                batch = await inbox.pending(session, BATCH, after, self.bot)
+            for stored in batch:
+                if stored.update_id in self._known:
+                    continue
+                self._known.add(stored.update_id)
+                key = stored.chat_id if self.concurrent else None
+                self._queues[key].append(stored)
+                if key not in self._workers:
+                    self._idle.clear()
+                    self._workers[key] = asyncio.create_task(self._work(key))
+            if len(batch) < BATCH:
+                return
+            after = batch[-1].update_id
+
+    async def _work(self, key: int | None) -> None:
+        queue = self._queues[key]
+        try:
+            while queue:
+                stored = queue.popleft()
+                try:
+                    await self._handle(stored.update)
+                finally:
+                    self._known.discard(stored.update_id)
+                if self.on_handled is not None:
+                    self.on_handled(stored.update_id)
+        finally:
+            del self._workers[key]
+            self._queues.pop(key, None)
+            if not self._workers:
+                self._idle.set()
+
+    async def _handle(self, update: Update) -> None:
+        try:
+            response = await self.dispatcher.feed_update(self.bot, update)
+            if isinstance(response, TelegramMethod):
+                await self.bot(response)
+        except Exception as error:  # the error handler failed too; the update is settled
+            log.error("update %s: %s", update.update_id, type(error).__name__)
+
+    async def idle(self) -> None:
+        """Wait until every update taken up so far is handled."""
+        await self._idle.wait()
+
+    async def stop(self) -> None:
+        """Let the updates already taken up finish (each is one short transaction)."""
+        if self._workers:
+            await asyncio.wait(list(self._workers.values()), timeout=10)
