@@ -44,6 +44,7 @@ async def run_sandbox(
             with contextlib.suppress(accounts.AccountError):
                 await accounts.create_organisation(session, SANDBOX_ORGANISATION, runtime.clock)
             member = await accounts.appoint_coordinator(session, user.id, SANDBOX_ORGANISATION)
+            await session.commit()  # a terminal command, not an update: this is its boundary
         if polling.bot is not None:
             await install_commands_for(polling.bot, member)
         return f"{user.first_name} is now a coordinator of {SANDBOX_ORGANISATION}. Try /cohorts."

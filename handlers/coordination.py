@@ -61,8 +61,7 @@ async def cohort_new(
     message: Message, command: CommandObject, session: AsyncSession, member: Member, clock: Clock
 ) -> None:
     try:
-        cohort = await accounts.create_cohort(session, member, command.args or "", clock)
-        code = await accounts.create_invite(session, member, clock, cohort_id=cohort.id)
+        cohort, code = await accounts.create_cohort(session, member, command.args or "", clock)
     except AccountError as error:
         await message.answer(error_text(error))
         return

@@ -1,4 +1,9 @@
-"""People, consent, roles, cohorts and invites: plain async services over a session."""
+"""People, consent, roles, cohorts and invites: plain async services over a session.
+
+They never commit: the caller's unit of work does (docs/architecture.md). An insert that a
+concurrent double tap may already have made runs in a savepoint, so the unique constraint's
+refusal is absorbed without spoiling the rest of the transaction.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,6 +66,16 @@ class CohortSummary:
     invites: tuple[str, ...]
 
 
+async def _inserted(session: AsyncSession, row: object) -> bool:
+    """Insert `row` in a savepoint; False if a unique constraint says it is there already."""
+    try:
+        async with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True
+
+
 def _member(user: User) -> Member:
     return Member(
         id=user.id,
@@ -84,7 +99,6 @@ async def ensure_admin(session: AsyncSession, user_id: int) -> Member | None:
         return None
     if user.role != Role.ADMIN:
         user.role = Role.ADMIN
-        await session.commit()
     return _member(user)
 
 
@@ -106,10 +120,10 @@ async def _use_invite(session: AsyncSession, user: User, code: str) -> CohortInf
     info = await find_invite(session, code)
     if info is None:
         return None
-    invite = await session.get(Invite, code)
-    assert invite is not None
     if user.cohort_id != info.id:
-        invite.uses += 1
+        await session.execute(
+            update(Invite).where(Invite.code == code).values(uses=Invite.uses + 1)
+        )
     user.cohort_id = info.id
     return info
 
@@ -129,12 +143,13 @@ async def accept_consent(
     user = await session.get(User, user_id)
     if user is None:
         user = User(id=user_id, locale=locale, consented_at=clock.now())
-        session.add(user)
+        if not await _inserted(session, user):
+            user = await session.get(User, user_id)
+            assert user is not None
     user.locale = locale
     if is_admin:
         user.role = Role.ADMIN
     cohort = await _use_invite(session, user, invite_code) if invite_code else None
-    await session.commit()
     return _member(user), cohort
 
 
@@ -142,9 +157,7 @@ async def join_by_invite(session: AsyncSession, user_id: int, code: str) -> Coho
     user = await session.get(User, user_id)
     if user is None:
         raise AccountError("not_registered")
-    cohort = await _use_invite(session, user, code)
-    await session.commit()
-    return cohort
+    return await _use_invite(session, user, code)
 
 
 async def set_locale(session: AsyncSession, user_id: int, locale: str) -> Member:
@@ -154,7 +167,6 @@ async def set_locale(session: AsyncSession, user_id: int, locale: str) -> Member
     if user is None:
         raise AccountError("not_registered")
     user.locale = locale
-    await session.commit()
     return _member(user)
 
 
@@ -166,7 +178,6 @@ async def set_display_name(session: AsyncSession, user_id: int, name: str) -> Me
     if user is None:
         raise AccountError("not_registered")
     user.display_name = cleaned
-    await session.commit()
     return _member(user)
 
 
@@ -175,12 +186,8 @@ async def create_organisation(session: AsyncSession, name: str, clock: Clock) ->
     if not name:
         raise AccountError("empty_name")
     organisation = Organisation(name=name, created_at=clock.now())
-    session.add(organisation)
-    try:
-        await session.commit()
-    except IntegrityError:
-        await session.rollback()
-        raise AccountError("organisation_exists", name=name) from None
+    if not await _inserted(session, organisation):
+        raise AccountError("organisation_exists", name=name)
     assert organisation.id is not None
     return organisation.id
 
@@ -199,7 +206,6 @@ async def appoint_coordinator(
     user.organisation_id = organisation.id
     if user.role == Role.MEMBER:
         user.role = Role.COORDINATOR
-    await session.commit()
     return _member(user)
 
 
@@ -211,21 +217,19 @@ def _require_coordinator(member: Member) -> int:
 
 async def create_cohort(
     session: AsyncSession, coordinator: Member, name: str, clock: Clock
-) -> CohortInfo:
+) -> tuple[CohortInfo, str]:
+    """A new cohort in the coordinator's organisation and its first invite code."""
     organisation_id = _require_coordinator(coordinator)
     name = clean_display_name(name, max_length=100)
     if not name:
         raise AccountError("empty_name")
     cohort = Cohort(organisation_id=organisation_id, name=name, created_at=clock.now())
-    session.add(cohort)
-    try:
-        await session.commit()
-    except IntegrityError:
-        await session.rollback()
-        raise AccountError("cohort_exists", name=name) from None
+    if not await _inserted(session, cohort):
+        raise AccountError("cohort_exists", name=name)
     organisation = await session.get(Organisation, organisation_id)
     assert cohort.id is not None and organisation is not None
-    return CohortInfo(id=cohort.id, name=cohort.name, organisation=organisation.name)
+    code = await _new_invite(session, cohort.id, coordinator.id, clock)
+    return CohortInfo(id=cohort.id, name=cohort.name, organisation=organisation.name), code
 
 
 async def _own_cohort(
@@ -261,12 +265,18 @@ async def create_invite(
     """A new invite code for one of the coordinator's own cohorts."""
     cohort = await _own_cohort(session, coordinator, cohort_id=cohort_id, name=cohort_name)
     assert cohort.id is not None
-    code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))
-    session.add(
-        Invite(code=code, cohort_id=cohort.id, created_by=coordinator.id, created_at=clock.now())
-    )
-    await session.commit()
-    return code
+    return await _new_invite(session, cohort.id, coordinator.id, clock)
+
+
+async def _new_invite(session: AsyncSession, cohort_id: int, created_by: int, clock: Clock) -> str:
+    for _ in range(3):  # a code already taken (about 1 in 10^17) is drawn again
+        code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))
+        invite = Invite(
+            code=code, cohort_id=cohort_id, created_by=created_by, created_at=clock.now()
+        )
+        if await _inserted(session, invite):
+            return code
+    raise RuntimeError("could not draw an unused invite code")
 
 
 async def list_cohorts(session: AsyncSession, coordinator: Member) -> list[CohortSummary]:
