@@ -1,59 +1,7 @@
-"""The command menus Telegram shows: everyone's, per language, and coordinators' own."""
+"""The command menus live with the handlers (handlers/commands.py); the bot installs them."""
 
 from __future__ import annotations
 
-from aiogram import Bot
-from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from handlers.commands import install_commands_for, install_default_commands
 
-from core.i18n import N_, gettext, use_locale
-from core.locales import CATALOG_LOCALES
-from people.accounts import Member
-
-EVERYONE = (
-    ("start", N_("Main menu")),
-    ("learn", N_("Courses")),
-    ("language", N_("Change the language")),
-    ("verify", N_("Check a certificate")),
-    ("help", N_("Help")),
-)
-COORDINATORS = (
-    ("cohorts", N_("Your groups and invite links")),
-    ("cohort_new", N_("Create a group")),
-    ("invite", N_("New invite link for a group")),
-    ("progress", N_("Course progress per group")),
-)
-ADMINS = (
-    ("org_new", N_("Create a partner organisation")),
-    ("coordinator_add", N_("Make someone a coordinator")),
-)
-
-TELEGRAM_LANGUAGE = {"ar": "ar", "fa_AF": "fa", "uk": "uk", "en": "en"}
-
-
-def _commands(pairs: tuple[tuple[str, str], ...]) -> list[BotCommand]:
-    return [BotCommand(command=name, description=gettext(text)) for name, text in pairs]
-
-
-async def install_default_commands(bot: Bot) -> None:
-    for locale in CATALOG_LOCALES:
-        with use_locale(locale):
-            await bot.set_my_commands(
-                _commands(EVERYONE),
-                scope=BotCommandScopeDefault(),
-                language_code=TELEGRAM_LANGUAGE[locale],
-            )
-    with use_locale("en"):
-        await bot.set_my_commands(_commands(EVERYONE), scope=BotCommandScopeDefault())
-
-
-async def install_commands_for(bot: Bot, member: Member) -> None:
-    """Coordinators (and admins) see their commands in their own chat only."""
-    pairs = EVERYONE
-    if member.is_coordinator:
-        pairs += COORDINATORS
-    if member.is_admin:
-        pairs += ADMINS
-    if pairs == EVERYONE:
-        return
-    with use_locale(member.locale):
-        await bot.set_my_commands(_commands(pairs), scope=BotCommandScopeChat(chat_id=member.id))
+__all__ = ["install_commands_for", "install_default_commands"]

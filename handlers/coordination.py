@@ -8,12 +8,12 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import install_commands_for
 from core.clock import Clock
 from core.i18n import _, embed, format_percent, ngettext
 from courses import learning
 from courses.library import CourseLibrary
 from handlers.callbacks import CohortAction
+from handlers.commands import install_commands_for
 from handlers.filters import IsAdmin, IsCoordinator
 from handlers.learning import local
 from handlers.routing import Routes

@@ -7,12 +7,12 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import install_commands_for
 from core.i18n import _, use_locale
 from core.locales import CATALOG_LOCALES, LANGUAGE_NAMES
 from courses import learning
 from courses.library import CourseLibrary
 from handlers.callbacks import ChangeLanguage, MenuAction
+from handlers.commands import install_commands_for
 from handlers.filters import IsMember
 from handlers.keyboards import back_to_menu, language_changer, main_menu
 from handlers.learning import local

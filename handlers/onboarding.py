@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aiogram import F
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import install_commands_for
-from bot.settings import Settings
 from core.clock import Clock
 from core.i18n import _, embed, use_locale
 from core.locales import CATALOG_LOCALES
 from handlers.callbacks import Consent, PickLanguage
+from handlers.commands import install_commands_for
 from handlers.keyboards import language_picker, main_menu
 from handlers.routing import Routes
 from handlers.screens import Screen, present
 from people import accounts
 from people.accounts import INVITE_CODE, CohortInfo, Member
+
+if TYPE_CHECKING:  # the dispatcher hands the settings in; handlers never import the bot
+    from bot.settings import Settings
 
 router = Routes(__name__)
 
