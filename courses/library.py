@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +32,19 @@ class CourseLibrary:
     def get(self, course_id: str) -> Course | None:
         return next((c for c in self.courses if c.id == course_id), None)
 
+    def by_key(self, key: str) -> Course | None:
+        """The course whose `course_key` is `key`."""
+        return next((c for c in self.courses if course_key(c.id) == key), None)
+
     def projects_for(self, skills: set[str]) -> list[Project]:
         return [p for p in self.projects if set(p.requires) <= skills]
+
+
+def course_key(course_id: str) -> str:
+    """A short stand-in for a course id where callback data has no room for it (three ids of
+    up to 20 characters do not fit Telegram's 64 bytes). 40 bits: no collision among courses."""
+    digest = hashlib.blake2s(course_id.encode(), digest_size=5).digest()
+    return base64.b32encode(digest).decode().lower()
 
 
 def page_ref(course: Course, flat_index: int) -> PageRef:
@@ -42,16 +55,6 @@ def page_ref(course: Course, flat_index: int) -> PageRef:
             return PageRef(index, lesson, remaining + 1, lesson.pages[remaining])
         remaining -= len(lesson.pages)
     raise IndexError(f"{course.id} has no page {flat_index}")
-
-
-def lessons_done(course: Course, furthest_page: int) -> int:
-    """Lessons whose every page the trainee has gone past."""
-    done, last = 0, -1
-    for lesson in course.lessons:
-        last += len(lesson.pages)
-        if furthest_page > last:
-            done += 1
-    return done
 
 
 def load_library(

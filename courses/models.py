@@ -21,25 +21,47 @@ def _user_fk(primary_key: bool = False) -> Column:
 
 
 class CourseProgress(SQLModel, table=True):
-    """One row a trainee and course, saved at every step so a dropped connection loses nothing."""
+    """One row a trainee and course: the stage, the page being read and the quiz attempt.
+
+    The page is named by its lesson id and its number within that lesson, so editing the course
+    (lessons, questions or items added, removed or reordered) strands no one. Which question or
+    practice item comes next is not stored: it is the first one without an answer.
+    `legacy_page` and `legacy_furthest_page` hold the flat positions of rows written before
+    migration 0004; they are read through the course as it is now and cleared at the next move.
+    """
 
     __tablename__ = "course_progress"
     __table_args__ = (
         CheckConstraint("stage IN ('lesson', 'quiz', 'passed')", name="stage_known"),
-        CheckConstraint("page >= 0 AND question >= 0 AND practice_item >= 0", name="positions"),
+        CheckConstraint(
+            "(lesson_id IS NULL AND page = 0) OR (lesson_id IS NOT NULL AND page >= 1)",
+            name="place",
+        ),
+        CheckConstraint("attempt >= 0", name="attempt_count"),
     )
 
     user_id: int = Field(sa_column=_user_fk(primary_key=True))
     course_id: str = Field(primary_key=True, max_length=40)
     stage: str = Field(default="lesson", max_length=8)
-    page: int = Field(default=0)
-    furthest_page: int = Field(default=0)
-    question: int = Field(default=0)
+    lesson_id: str | None = Field(default=None, max_length=40)  # None: past the last lesson
+    page: int = Field(default=0)  # 1-based within the lesson; 0 past the last lesson
     attempt: int = Field(default=0)
-    practice_item: int = Field(default=0)
+    legacy_page: int | None = Field(default=None)
+    legacy_furthest_page: int | None = Field(default=None)
     started_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class LessonRead(SQLModel, table=True):
+    """A lesson the trainee has read to its last page (by id: survives edits of the course)."""
+
+    __tablename__ = "lessons_read"
+
+    user_id: int = Field(sa_column=_user_fk(primary_key=True))
+    course_id: str = Field(primary_key=True, max_length=40)
+    lesson_id: str = Field(primary_key=True, max_length=40)
+    read_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class QuizAnswer(SQLModel, table=True):

@@ -34,9 +34,13 @@ class OpenCourse(CallbackData, prefix="lc"):
 
 
 class TurnPage(CallbackData, prefix="lp"):
+    """One page on from the page seen: `lesson` id and page number ("" and 0: after the last
+    lesson, at the quiz door)."""
+
     course: str
-    seen: int
-    to: int
+    lesson: str
+    page: int
+    forward: bool
 
 
 class StartQuiz(CallbackData, prefix="lq"):
@@ -44,9 +48,12 @@ class StartQuiz(CallbackData, prefix="lq"):
 
 
 class PickOption(CallbackData, prefix="la"):
+    """An answer to one question (by id) of one attempt. `course` is the course's short key
+    (courses.library.course_key): three ids do not fit 64 bytes."""
+
     course: str
     attempt: int
-    question: int
+    question: str
     option: str
 
 
@@ -63,11 +70,13 @@ class StartPractice(CallbackData, prefix="pg"):
 
 
 class ItemAnswer(CallbackData, prefix="ia"):
-    """An answer on an item card: practice items now, paid work items later (`kind`)."""
+    """An answer on an item card: practice items now, paid work items later (`kind`).
+
+    `ref` is what the items belong to (for practice, the course's short key), `item` its id."""
 
     kind: str
     ref: str
-    item: int
+    item: str
     label: str
 
 

@@ -17,10 +17,11 @@ from core.bidi import isolate_ltr, strip_bidi_controls
 from core.certificate_image import CertificateText, render_certificate
 from core.clock import Clock
 from core.i18n import _, embed, format_date, use_locale
-from courses import learning
+from courses import certificates
+from courses.certificates import CertificateInfo
 from courses.content_model import Course
-from courses.learning import CertificateInfo, LearningError
 from courses.library import CourseLibrary
+from courses.progress import LearningError
 from handlers.callbacks import GetCertificate
 from handlers.filters import IsMember
 from handlers.learning import local
@@ -94,7 +95,7 @@ async def get_certificate(
         await query.answer(_("This button is no longer valid."))
         return
     try:
-        info = await learning.issue_certificate(session, member.id, course, clock)
+        info = await certificates.issue_certificate(session, member.id, course, clock)
     except LearningError as error:
         if error.reason == "needs_name":
             await state.set_state(CertificateName.waiting)
@@ -125,8 +126,11 @@ async def name_for_certificates(
         await message.answer(name_prompt())
         return
     await state.clear()
-    for course in await learning.pending_certificates(session, member.id, library):
-        info = await learning.issue_certificate(session, member.id, course, clock)
+    issued = [
+        (await certificates.issue_certificate(session, member.id, course, clock), course)
+        for course in await certificates.pending_certificates(session, member.id, library)
+    ]  # every write before the first word to Telegram
+    for info, course in issued:
         await send_certificate(message, info, course, settings.zone)
 
 
@@ -146,7 +150,7 @@ async def verify(
             )
         )
         return
-    info = await learning.find_certificate(session, code)
+    info = await certificates.find_certificate(session, code)
     if info is None:
         await message.answer(
             _("❌ No certificate has the code {code}. Check the code and try again.").format(

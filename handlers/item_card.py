@@ -19,7 +19,7 @@ from handlers.screens import Screen
 class ItemCard:
     kind: str  # "p" practice
     ref: str  # what the items belong to (a course id, later a project id)
-    index: int
+    item: str  # the item's id
     question: str
     labels: tuple[tuple[str, str], ...]  # (label id, label text)
     counter: str  # e.g. "3/8"
@@ -32,7 +32,7 @@ def label_keyboard(card: ItemCard) -> InlineKeyboardMarkup:
     for label_id, label_text in card.labels:
         builder.button(
             text=label_text,
-            callback_data=ItemAnswer(kind=card.kind, ref=card.ref, item=card.index, label=label_id),
+            callback_data=ItemAnswer(kind=card.kind, ref=card.ref, item=card.item, label=label_id),
         )
     builder.adjust(2)
     return builder.as_markup()

@@ -14,10 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.settings import Settings
 from core.clock import Clock
 from core.i18n import _, current_locale, embed, format_datetime, format_percent, ngettext
-from courses import learning
+from courses import pages, quiz
 from courses.content_model import Course
-from courses.learning import LearningError, QuizOutcome, State
-from courses.library import CourseLibrary, page_ref
+from courses.library import CourseLibrary, course_key
+from courses.pages import CourseSummary
+from courses.progress import LearningError, State, current
+from courses.quiz import QuizOutcome
 from handlers.callbacks import (
     GetCertificate,
     MenuAction,
@@ -48,7 +50,7 @@ def minutes_until(until: datetime, now: datetime) -> int:
     return max(1, ceil((until - now).total_seconds() / 60))
 
 
-def course_list(states: list[State]) -> Screen:
+def course_list(states: list[CourseSummary]) -> Screen:
     builder = InlineKeyboardBuilder()
     for state in states:
         icon = "✅" if state.stage == "passed" else "📘"
@@ -63,30 +65,34 @@ def course_list(states: list[State]) -> Screen:
     return Screen(text, builder.as_markup())
 
 
-def _nav(course: Course, page: int) -> InlineKeyboardMarkup:
+def _turn(state: State, forward: bool) -> TurnPage:
+    lesson = state.lesson.id if state.lesson is not None else ""
+    return TurnPage(course=state.course.id, lesson=lesson, page=state.page, forward=forward)
+
+
+def _nav(state: State) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    if page > 0:
-        builder.button(
-            text=_("⬅️ Back"), callback_data=TurnPage(course=course.id, seen=page, to=page - 1)
-        )
-    builder.button(
-        text=_("Next ➡️"), callback_data=TurnPage(course=course.id, seen=page, to=page + 1)
-    )
+    first = state.lesson_number == 1 and state.page == 1
+    if not first:
+        builder.button(text=_("⬅️ Back"), callback_data=_turn(state, forward=False))
+    builder.button(text=_("Next ➡️"), callback_data=_turn(state, forward=True))
     builder.button(text=_("📚 Courses"), callback_data=MenuAction(action="learn"))
-    builder.adjust(2 if page > 0 else 1, 1)
+    builder.adjust(1 if first else 2, 1)
     return builder.as_markup()
 
 
-def page_screen(course: Course, page: int) -> Screen:
-    ref = page_ref(course, page)
+def page_screen(state: State) -> Screen:
+    course, lesson = state.course, state.lesson
+    assert lesson is not None
+    page = lesson.pages[state.page - 1]
     heading = _("{course} · Lesson {number}: {lesson} ({page}/{pages})").format(
         course=local(course.title),
-        number=embed(ref.lesson_index + 1),
-        lesson=local(ref.lesson.title),
-        page=embed(ref.number),
-        pages=embed(len(ref.lesson.pages)),
+        number=embed(state.lesson_number),
+        lesson=local(lesson.title),
+        page=embed(state.page),
+        pages=embed(len(lesson.pages)),
     )
-    return Screen(f"{heading}\n\n{local(ref.page.text)}", _nav(course, page), ref.page.image)
+    return Screen(f"{heading}\n\n{local(page.text)}", _nav(state), page.image)
 
 
 def quiz_door(state: State) -> Screen:
@@ -106,21 +112,18 @@ def quiz_door(state: State) -> Screen:
     builder.button(text=_("📝 Start the quiz"), callback_data=StartQuiz(course=course.id))
     if course.practice is not None and not state.practice_done:
         builder.button(text=_("🎯 Practice"), callback_data=StartPractice(course=course.id))
-    last = course.page_count
-    builder.button(
-        text=_("⬅️ Back"), callback_data=TurnPage(course=course.id, seen=last, to=last - 1)
-    )
+    builder.button(text=_("⬅️ Back"), callback_data=_turn(state, forward=False))
     builder.button(text=_("📚 Courses"), callback_data=MenuAction(action="learn"))
     builder.adjust(1)
     return Screen("\n".join(lines), builder.as_markup())
 
 
 def question_screen(state: State) -> Screen:
-    course = state.course
-    question = course.quiz[state.question]
+    course, question = state.course, state.question
+    assert question is not None
     heading = _("{course} · Quiz, question {number} of {total}").format(
         course=local(course.title),
-        number=embed(state.question + 1),
+        number=embed(state.question_number),
         total=embed(len(course.quiz)),
     )
     builder = InlineKeyboardBuilder()
@@ -128,7 +131,10 @@ def question_screen(state: State) -> Screen:
         builder.button(
             text=local(option.text),
             callback_data=PickOption(
-                course=course.id, attempt=state.attempt, question=state.question, option=option.id
+                course=course_key(course.id),
+                attempt=state.attempt,
+                question=question.id,
+                option=option.id,
             ),
         )
     builder.adjust(1)
@@ -193,10 +199,7 @@ def failed_screen(state: State, score: int, total: int, until: datetime, now: da
     )
     builder = InlineKeyboardBuilder()
     builder.button(text=_("🔁 Try again"), callback_data=StartQuiz(course=course.id))
-    builder.button(
-        text=_("📖 Back to the lessons"),
-        callback_data=TurnPage(course=course.id, seen=course.page_count, to=course.page_count - 1),
-    )
+    builder.button(text=_("📖 Back to the lessons"), callback_data=_turn(state, forward=False))
     builder.button(text=_("📚 Courses"), callback_data=MenuAction(action="learn"))
     builder.adjust(1)
     return Screen(text, builder.as_markup())
@@ -205,23 +208,26 @@ def failed_screen(state: State, score: int, total: int, until: datetime, now: da
 async def course_screen(
     session: AsyncSession, member: Member, state: State, library: CourseLibrary, clock: Clock
 ) -> Screen:
-    """The screen for where the trainee is in a course."""
+    """The screen for where the trainee is in a course.
+
+    Called before anything is said to Telegram: a quiz left with every question answered (one
+    was removed from the course meanwhile) is finished here."""
     course = state.course
+    if state.stage == "quiz" and state.question is None:
+        state = await quiz.finish_if_answered(session, member.id, course, clock)
     if state.stage == "quiz":
         return question_screen(state)
     if state.stage == "passed":
-        attempt = await learning.last_attempt(session, member.id, course)
-        score, total = (attempt.score, attempt.total) if attempt else (0, len(course.quiz))
-        return passed_screen(
-            state, score, total, library, await learning.skills(session, member.id)
-        )
+        last = await quiz.last_score(session, member.id, course)
+        score, total = (last.score, last.total) if last else (0, len(course.quiz))
+        return passed_screen(state, score, total, library, await quiz.skills(session, member.id))
     if state.at_quiz_door:
-        wait = await learning.retry_at(session, member.id, course, clock)
-        attempt = await learning.last_attempt(session, member.id, course)
-        if wait is not None and attempt is not None:
-            return failed_screen(state, attempt.score, attempt.total, wait, clock.now())
+        wait = await quiz.retry_at(session, member.id, course, clock)
+        last = await quiz.last_score(session, member.id, course)
+        if wait is not None and last is not None:
+            return failed_screen(state, last.score, last.total, wait, clock.now())
         return quiz_door(state)
-    return page_screen(course, state.page)
+    return page_screen(state)
 
 
 async def _show_course(
@@ -250,16 +256,14 @@ async def _course_or_refuse(
 async def learn_command(
     message: Message, session: AsyncSession, member: Member, library: CourseLibrary
 ) -> None:
-    await present(
-        message, course_list(await learning.overview(session, member.id, library)), session
-    )
+    await present(message, course_list(await pages.overview(session, member.id, library)), session)
 
 
 @router.callback_query(MenuAction.filter(F.action == "learn"))
 async def learn_menu(
     query: CallbackQuery, session: AsyncSession, member: Member, library: CourseLibrary
 ) -> None:
-    await present(query, course_list(await learning.overview(session, member.id, library)), session)
+    await present(query, course_list(await pages.overview(session, member.id, library)), session)
     await query.answer()
 
 
@@ -275,7 +279,7 @@ async def open_course(
     course = await _course_or_refuse(query, library, callback_data.course)
     if course is None:
         return
-    state = await learning.open_course(session, member.id, course, clock)
+    state = await pages.open_course(session, member.id, course, clock)
     await _show_course(query, session, member, state, library, clock)
 
 
@@ -292,11 +296,17 @@ async def turn_page(
     if course is None:
         return
     try:
-        state = await learning.turn_page(
-            session, member.id, course, callback_data.seen, callback_data.to, clock
+        state = await pages.turn_page(
+            session,
+            member.id,
+            course,
+            lesson_id=callback_data.lesson,
+            page=callback_data.page,
+            forward=callback_data.forward,
+            clock=clock,
         )
     except LearningError:
-        state = await learning.open_course(session, member.id, course, clock)
+        state = await pages.open_course(session, member.id, course, clock)
     await _show_course(query, session, member, state, library, clock)
 
 
@@ -314,7 +324,7 @@ async def start_quiz(
     if course is None:
         return
     try:
-        state = await learning.start_quiz(session, member.id, course, clock)
+        state = await quiz.start_quiz(session, member.id, course, clock)
     except LearningError as error:
         if error.reason == "cooldown" and error.until is not None:
             minutes = minutes_until(error.until, clock.now())
@@ -330,7 +340,7 @@ async def start_quiz(
                 show_alert=True,
             )
             return
-        state = await learning.current(session, member.id, course)
+        state = await current(session, member.id, course)
     await _show_course(query, session, member, state, library, clock)
 
 
@@ -343,22 +353,29 @@ async def pick_option(
     library: CourseLibrary,
     clock: Clock,
 ) -> None:
-    course = await _course_or_refuse(query, library, callback_data.course)
+    course = library.by_key(callback_data.course)
     if course is None:
+        await query.answer(_("This course is not available any more."), show_alert=True)
         return
     try:
-        outcome = await learning.answer_question(
+        outcome = await quiz.answer_question(
             session,
             member.id,
             course,
             attempt=callback_data.attempt,
-            question_index=callback_data.question,
+            question_id=callback_data.question,
             option_id=callback_data.option,
             clock=clock,
         )
     except LearningError:
-        state = await learning.current(session, member.id, course)
-        note = _("That question was already answered.")
+        state = await current(session, member.id, course)
+        answered = state.attempt == callback_data.attempt and callback_data.question in (
+            state.answered
+        )
+        if answered or (state.stage != "quiz" and state.attempt == callback_data.attempt):
+            note = _("That question was already answered.")
+        else:
+            note = _("This button is no longer valid.")
         await _show_course(query, session, member, state, library, clock, note)
         return
     await present(query, feedback_screen(course, outcome), session)
@@ -377,5 +394,5 @@ async def quiz_continue(
     course = await _course_or_refuse(query, library, callback_data.course)
     if course is None:
         return
-    state = await learning.current(session, member.id, course)
+    state = await current(session, member.id, course)
     await _show_course(query, session, member, state, library, clock)

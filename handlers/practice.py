@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.i18n import _, embed, format_money
-from courses import learning
-from courses.content_model import Course
-from courses.learning import LearningError, State
-from courses.library import CourseLibrary
+from courses import practice as practice_service
+from courses.content_model import Course, PracticeItem
+from courses.library import CourseLibrary, course_key
+from courses.progress import LearningError, State, current
 from handlers.callbacks import ItemAnswer, MenuAction, OpenCourse, PracticeNext, StartPractice
 from handlers.filters import IsMember
 from handlers.item_card import ItemCard, feedback_screen, item_screen
@@ -24,17 +24,17 @@ from people.accounts import Member
 router = Routes(__name__, IsMember())
 
 
-def card_for(course: Course, index: int) -> ItemCard:
+def card_for(course: Course, item: PracticeItem, number: int) -> ItemCard:
+    """The card of `item`, the `number`-th the trainee answers."""
     practice = course.practice
     assert practice is not None
-    item = practice.items[index]
     return ItemCard(
         kind="p",
-        ref=course.id,
-        index=index,
+        ref=course_key(course.id),
+        item=item.id,
         question=local(practice.question),
         labels=tuple((label.id, local(label.text)) for label in practice.labels),
-        counter=embed(f"{index + 1}/{len(practice.items)}"),
+        counter=embed(f"{number}/{len(practice.items)}"),
         image=item.image,
         text=local(item.text) if item.text else None,
     )
@@ -61,7 +61,7 @@ async def done_screen(session: AsyncSession, member: Member, course: Course) -> 
     practice = course.practice
     assert practice is not None
     lines = [_("Practice finished. Thank you!")]
-    earned = await learning.practice_earned(session, member.id, course)
+    earned = await practice_service.practice_earned(session, member.id, course)
     if earned and practice.currency:
         lines.append(
             _("Training pay you earned: {amount}. It will be added to your earnings.").format(
@@ -76,9 +76,10 @@ async def done_screen(session: AsyncSession, member: Member, course: Course) -> 
 
 
 async def practice_screen(session: AsyncSession, member: Member, state: State) -> Screen:
-    if state.practice_done:
+    item = state.practice_item
+    if item is None:
         return await done_screen(session, member, state.course)
-    return item_screen(card_for(state.course, state.practice_item))
+    return item_screen(card_for(state.course, item, state.practice_number))
 
 
 async def _practice_course(
@@ -93,8 +94,8 @@ async def _practice_course(
     if course is None or course.practice is None:
         await query.answer(_("This button is no longer valid."))
         return None
-    state = await learning.current(session, member.id, course)
-    if state.stage != "passed" and not state.at_quiz_door:
+    state = await current(session, member.id, course)
+    if state.stage == "quiz" or (state.stage != "passed" and not state.reading_done):
         await present(query, await course_screen(session, member, state, library, clock), session)
         await query.answer(_("Read the lessons first; the practice comes after them."))
         return None
@@ -114,7 +115,7 @@ async def start_practice(
     if found is None:
         return
     course, state = found
-    if state.practice_item == 0:
+    if not state.practised:
         await present(query, intro_screen(course), session)
     else:
         await present(query, await practice_screen(session, member, state), session)
@@ -146,23 +147,32 @@ async def practice_answer(
     library: CourseLibrary,
     clock: Clock,
 ) -> None:
-    course = library.get(callback_data.ref)
+    course = library.by_key(callback_data.ref)
     if course is None or course.practice is None:
         await query.answer(_("This button is no longer valid."))
         return
     try:
-        outcome = await learning.answer_practice(
+        outcome = await practice_service.answer_practice(
             session,
             member.id,
             course,
-            item_index=callback_data.item,
+            item_id=callback_data.item,
             label=callback_data.label,
             clock=clock,
         )
-    except LearningError:
-        state = await learning.current(session, member.id, course)
-        await present(query, await practice_screen(session, member, state), session)
-        await query.answer(_("That item was already answered."))
+    except LearningError as error:
+        state = await current(session, member.id, course)
+        if error.reason == "not_now":
+            screen = await course_screen(session, member, state, library, clock)
+            note = _("Read the lessons first; the practice comes after them.")
+        else:
+            screen = await practice_screen(session, member, state)
+            if callback_data.item in state.practised:
+                note = _("That item was already answered.")
+            else:
+                note = _("This button is no longer valid.")
+        await present(query, screen, session)
+        await query.answer(note)
         return
     practice = course.practice
     right = next(label for label in practice.labels if label.id == outcome.item.answer)
@@ -182,6 +192,6 @@ async def practice_answer(
         text=_("Finish ✅") if outcome.finished else _("Next ➡️"),
         callback_data=PracticeNext(course=course.id),
     )
-    card = card_for(course, callback_data.item)
+    card = card_for(course, outcome.item, outcome.number)
     await present(query, feedback_screen(card, "\n\n".join(lines), builder.as_markup()), session)
     await query.answer()

@@ -1,0 +1,106 @@
+"""Practice sets: one answer per item (by item id), feedback, and the training pay it earns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import String, cast, func, literal, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import Clock
+from courses.content_model import Course, PracticeItem
+from courses.models import PracticeAnswer
+from courses.progress import LearningError, load
+from tasks.models import MoneyOwed
+
+
+@dataclass(frozen=True)
+class PracticeOutcome:
+    item: PracticeItem
+    chosen: str
+    correct: bool
+    credited_minor: int
+    finished: bool
+    number: int  # how many of the set's items are answered now
+
+
+async def answer_practice(
+    session: AsyncSession,
+    user_id: int,
+    course: Course,
+    *,
+    item_id: str,
+    label: str,
+    clock: Clock,
+) -> PracticeOutcome:
+    """Record the answer to the next item once, and the training pay it earns once.
+
+    Only the next item (the first of the set, in its current order, without an answer) takes an
+    answer; any other ("stale": a double tap, an old button, an item edited or removed) changes
+    nothing. "not_now": the lessons are not read yet, or a quiz is under way.
+    """
+    practice = course.practice
+    loaded = await load(session, user_id, course)
+    row, state = loaded.row, loaded.state
+    if practice is None or row is None:
+        raise LearningError("stale")
+    if state.stage == "quiz" or (state.stage != "passed" and not state.reading_done):
+        raise LearningError("not_now")
+    item = state.practice_item
+    if item is None or item.id != item_id or label not in {lb.id for lb in practice.labels}:
+        raise LearningError("stale")
+    now = clock.now()
+    correct = label == item.answer
+    answer = PracticeAnswer(
+        user_id=user_id,
+        course_id=course.id,
+        item_id=item.id,
+        label=label,
+        correct=correct,
+        answered_at=now,
+    )
+    credited = 0
+    try:
+        async with session.begin_nested():
+            session.add(answer)
+            await session.flush()
+            if practice.rate_minor and practice.currency:
+                credited = practice.rate_minor
+                session.add(
+                    MoneyOwed(
+                        user_id=user_id,
+                        amount_minor=credited,
+                        currency=practice.currency,
+                        kind="practice",
+                        source_key=practice_pay_key(answer.id),
+                        created_at=now,
+                    )
+                )
+            row.updated_at = now
+    except IntegrityError:
+        raise LearningError("stale") from None  # a double tap answered it a moment ago
+    done = state.practised | {item.id}
+    finished = all(other.id in done for other in practice.items)
+    return PracticeOutcome(item, label, correct, credited, finished, len(done))
+
+
+def practice_pay_key(answer_id: int | None) -> str:
+    """What earned the pay: one practice answer (unique, and free of personal data)."""
+    return f"practice-answer:{answer_id}"
+
+
+async def practice_earned(session: AsyncSession, user_id: int, course: Course) -> int:
+    total = (
+        await session.execute(
+            select(func.coalesce(func.sum(MoneyOwed.amount_minor), 0)).where(
+                MoneyOwed.kind == "practice",
+                MoneyOwed.source_key.in_(
+                    select(literal("practice-answer:") + cast(PracticeAnswer.id, String)).where(
+                        PracticeAnswer.user_id == user_id, PracticeAnswer.course_id == course.id
+                    )
+                ),
+            )
+        )
+    ).scalar_one()
+    return int(total)
