@@ -110,21 +110,33 @@ class SimUser:
 
     async def send(self, text: str) -> list[Event]:
         """Send a text message (a leading /command gets a bot_command entity)."""
-        if not text.strip():
-            raise ValueError("Telegram clients do not send empty messages")
         async with self._lock:
             bot, chat = await self._chat()
-            entities = []
-            command = COMMAND_RE.match(text)
-            if command:
-                entities.append(
-                    {"type": "bot_command", "offset": 0, "length": utf16_len(command.group())}
-                )
-            message = self._user_message(chat, text=text, entities=entities, raw_text=text)
-            body = self._server.message_json(bot, chat, message)
+            body = self._text_body(bot, chat, text)
             return await self._deliver(
                 bot, chat, "message", body, f"message {text!r} from {self!r}"
             )
+
+    async def send_later(self, text: str) -> PendingUpdate:
+        """Send a text message without waiting for the bot: a message in a burst."""
+        async with self._lock:
+            bot, chat = await self._chat()
+            body = self._text_body(bot, chat, text)
+            return self._server.enqueue_update(
+                bot, "message", body, f"message {text!r} from {self!r}"
+            )
+
+    def _text_body(self, bot: BotState, chat: ChatState, text: str) -> dict[str, Any]:
+        if not text.strip():
+            raise ValueError("Telegram clients do not send empty messages")
+        entities = []
+        command = COMMAND_RE.match(text)
+        if command:
+            entities.append(
+                {"type": "bot_command", "offset": 0, "length": utf16_len(command.group())}
+            )
+        message = self._user_message(chat, text=text, entities=entities, raw_text=text)
+        return self._server.message_json(bot, chat, message)
 
     async def send_photo(self, data: bytes, caption: str | None = None) -> list[Event]:
         async with self._lock:
