@@ -124,6 +124,7 @@ class PollingBot:
         await on_startup(self._bot)
         self._processor = UpdateProcessor(
             runtime.sessions,
+            runtime.clock,
             dispatcher,
             self._bot,
             concurrent=not self.one_update_at_a_time,
@@ -181,7 +182,9 @@ async def run_webhook(
     secret = settings.webhook_secret.get_secret_value()
     bot = build_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
     dispatcher = build_dispatcher(runtime)
-    processor = UpdateProcessor(runtime.sessions, dispatcher, bot, on_handled=on_handled)
+    processor = UpdateProcessor(
+        runtime.sessions, runtime.clock, dispatcher, bot, on_handled=on_handled
+    )
     app = web.Application()
     app.router.add_post(
         WEBHOOK_PATH,

@@ -11,24 +11,28 @@ import asyncio
 import logging
 from collections import defaultdict, deque
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 
 from bot import inbox
+from core.clock import Clock
 from core.db import SessionFactory
 
 log = logging.getLogger(__name__)
 
 Handled = Callable[[int], None]
 BATCH = 500
+PRUNE_EVERY = timedelta(hours=1)
 
 
 class UpdateProcessor:
     def __init__(
         self,
         sessions: SessionFactory,
+        clock: Clock,
         dispatcher: Dispatcher,
         bot: Bot,
         *,
@@ -37,6 +41,8 @@ class UpdateProcessor:
     ) -> None:
         """`concurrent=False` handles one update at a time across all chats (tests, sandbox)."""
         self.sessions = sessions
+        self.clock = clock
+        self._pruned_at: datetime | None = None
         self.dispatcher = dispatcher
         self.bot = bot
         self.concurrent = concurrent
@@ -58,11 +64,21 @@ class UpdateProcessor:
             await self._wake.wait()
             self._wake.clear()
             try:
+                await self._prune_now_and_then()
                 await self._take_pending()
             except Exception:
                 log.exception("could not read the inbox")
                 await asyncio.sleep(1)
                 self._wake.set()
+
+    async def _prune_now_and_then(self) -> None:
+        now = self.clock.now()
+        if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
+            return
+        self._pruned_at = now
+        async with self.sessions() as session:
+            await inbox.prune(session, now - inbox.REDELIVERY_WINDOW)
+            await session.commit()
 
     async def _take_pending(self) -> None:
         after = -1
