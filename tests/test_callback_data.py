@@ -41,11 +41,24 @@ def test_own_prefix_with_junk_fields(cls: type[CallbackData], rest: list[str]) -
 
 def test_longest_callbacks_with_longest_ids_fit_telegram_limit() -> None:
     from courses.content_model import MAX_ID_CHARS
+    from courses.library import course_key
 
     longest_id = "x" * MAX_ID_CHARS
+    key = course_key(longest_id)
     packed = [
-        callbacks.PickOption(course=longest_id, attempt=999, question=99, option=longest_id),
-        callbacks.ItemAnswer(kind="p", ref=longest_id, item=999, label=longest_id),
-        callbacks.TurnPage(course=longest_id, seen=999, to=999),
+        callbacks.PickOption(course=key, attempt=999, question=longest_id, option=longest_id),
+        callbacks.ItemAnswer(kind="p", ref=key, item=longest_id, label=longest_id),
+        callbacks.TurnPage(course=longest_id, lesson=longest_id, page=999, forward=False),
     ]
     assert all(len(data.pack().encode()) <= 64 for data in packed)
+
+
+def test_a_course_key_finds_its_course_and_no_other() -> None:
+    from courses.library import course_key, load_library
+
+    library = load_library()
+    keys = {course_key(course.id) for course in library.courses}
+    assert len(keys) == len(library.courses)
+    for course in library.courses:
+        assert library.by_key(course_key(course.id)) is course
+    assert library.by_key("nokey") is None

@@ -68,3 +68,89 @@ async def test_learning_migration_upgrades_a_foundation_database_with_people_in_
         progress = (await connection.execute(text("SELECT count(*) FROM course_progress"))).scalar()
     await engine.dispose()
     assert locale == "fa_AF" and progress == 0
+
+
+async def _progress_after_0004(url: str) -> tuple[list[tuple], set[str]]:
+    """A trainee mid-lesson, one mid-quiz and one passed at 0003, then upgraded to head."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    await db.upgrade(url, "0003")
+    now = datetime(2026, 11, 1, tzinfo=UTC).replace(tzinfo=None)
+    engine = db.create_engine(url)
+    async with engine.begin() as connection:
+        for user_id in (1, 2, 3):
+            await connection.execute(
+                text(
+                    "INSERT INTO users (id, locale, role, consented_at) "
+                    "VALUES (:id, 'en', 'member', :now)"
+                ),
+                {"id": user_id, "now": now},
+            )
+        for user_id, stage, page, furthest, question, attempt, item in (
+            (1, "lesson", 4, 7, 0, 0, 2),
+            (2, "quiz", 20, 20, 3, 1, 0),
+            (3, "passed", 20, 20, 0, 1, 8),
+        ):
+            await connection.execute(
+                text(
+                    "INSERT INTO course_progress (user_id, course_id, stage, page, furthest_page, "
+                    "question, attempt, practice_item, started_at, updated_at) VALUES "
+                    "(:user, 'annotation-basics', :stage, :page, :furthest, :question, :attempt, "
+                    ":item, :now, :now)"
+                ),
+                {
+                    "user": user_id,
+                    "stage": stage,
+                    "page": page,
+                    "furthest": furthest,
+                    "question": question,
+                    "attempt": attempt,
+                    "item": item,
+                    "now": now,
+                },
+            )
+    await engine.dispose()
+    await db.upgrade(url)
+    engine = db.create_engine(url)
+    async with engine.connect() as connection:
+        rows = (
+            await connection.execute(
+                text(
+                    "SELECT user_id, stage, lesson_id, page, attempt, legacy_page, "
+                    "legacy_furthest_page FROM course_progress ORDER BY user_id"
+                )
+            )
+        ).all()
+        columns = await connection.run_sync(
+            lambda sync: {c["name"] for c in inspect(sync).get_columns("course_progress")}
+        )
+    await engine.dispose()
+    return [tuple(row) for row in rows], columns
+
+
+EXPECTED_0004 = [
+    (1, "lesson", None, 0, 0, 4, 7),
+    (2, "quiz", None, 0, 1, 20, 20),
+    (3, "passed", None, 0, 1, 20, 20),
+]
+
+
+async def test_0004_keeps_old_positions_for_the_bot_to_read(tmp_path: Path) -> None:
+    rows, columns = await _progress_after_0004(f"sqlite+aiosqlite:///{tmp_path / 'old.sqlite3'}")
+    assert rows == EXPECTED_0004
+    assert not {"furthest_page", "question", "practice_item"} & columns
+
+
+async def test_0004_on_postgres() -> None:
+    if not TEST_DATABASE_URL:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    name = f"rafiq_migrate_{uuid.uuid4().hex[:10]}"
+    url = await _create_database(TEST_DATABASE_URL, name)
+    try:
+        rows, columns = await _progress_after_0004(url)
+    finally:
+        await _drop_database(TEST_DATABASE_URL, name)
+    assert rows == EXPECTED_0004
+    assert not {"furthest_page", "question", "practice_item"} & columns
