@@ -5,11 +5,13 @@ Every text is a ``dict`` from locale to text holding all of ``LOCALES``.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+
+from core.yaml_files import Problem as Problem
+from core.yaml_files import display_path as display_path
 
 LOCALES = ("ar", "fa_AF", "uk", "en")
 
@@ -104,26 +106,3 @@ class Course:
     def page_count(self) -> int:
         """Pages across all lessons."""
         return sum(len(lesson.pages) for lesson in self.lessons)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the content: the file, the 1-based line (None: the whole file)."""
-
-    path: Path
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        where = display_path(self.path)
-        if self.line is None:
-            return f"{where}: {self.message}"
-        return f"{where}:{self.line}: {self.message}"
-
-
-def display_path(path: Path) -> str:
-    """The path relative to the current directory when it is under it, else as given."""
-    try:
-        return str(Path(path).absolute().relative_to(Path.cwd()))
-    except (ValueError, OSError):  # not under the current directory, or no current directory
-        return os.fspath(path)
