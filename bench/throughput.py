@@ -270,7 +270,7 @@ def table(results: list[Result], echo: Result) -> str:
 async def measure(
     databases: list[str], postgres_url: str, load: Load, say: Callable[[str], None]
 ) -> list[Result]:
-    say(f"aiogram echo bot, {load.users} users ...")
+    say(f"measuring the aiogram echo bot, {load.users} users ...")
     echo = await run_echo(load)
     results = [echo]
     runs: dict[str, Callable[[], contextlib.AbstractAsyncContextManager[str]]] = {
@@ -278,7 +278,7 @@ async def measure(
         "postgres": lambda: postgres_database(postgres_url),
     }
     for database in databases:
-        say(f"Rafiq on {database}, {load.users} users ...")
+        say(f"measuring Rafiq on {database}, {load.users} users ...")
         async with runs[database]() as url:
             results.append(await run_bot(database, url, load))
     return results
