@@ -17,7 +17,7 @@ from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import DuplicateKeyError
@@ -148,6 +148,33 @@ def fail_at(errors: Iterable[tuple[Loc, str]]) -> ValidationError:
     """Several errors at locations under the one being validated (raise it in a validator)."""
     details = [InitErrorDetails(type=fail(message), loc=loc, input=None) for loc, message in errors]
     return ValidationError.from_exception_data("problems", details)
+
+
+class Strict(BaseModel):
+    """A file's model: unknown keys are problems; the result is frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def unique(what: str, empty: str | None = None) -> AfterValidator:
+    """No two items with the same id (and, with ``empty``, at least one item)."""
+
+    def check(items: list[Any]) -> list[Any]:
+        if empty is not None and not items:
+            raise fail(empty)
+        seen: set[str] = set()
+        duplicates = []
+        for index, item in enumerate(items):
+            ident = item if isinstance(item, str) else item.id
+            if ident in seen:
+                loc = (index,) if isinstance(item, str) else (index, "id")
+                duplicates.append((loc, f'duplicate {what} "{ident}"'))
+            seen.add(ident)
+        if duplicates:
+            raise fail_at(duplicates)
+        return items
+
+    return AfterValidator(check)
 
 
 def text(limit: int | None = None, what: str = "", utf16: bool = False) -> Any:

@@ -16,7 +16,7 @@ def _check(root: Path, projects_file: Path) -> LoadResult:
     try:
         skills = known_skills(load_projects(projects_file))
     except CatalogError as error:
-        problems.append(Problem(error.path, error.line, error.message))
+        problems.extend(error.problems)
         skills = None  # the catalog is reported; don't blame every course's skill for it
     result = load_courses(root, skills)
     return LoadResult(result.courses, (*problems, *result.problems))

@@ -20,7 +20,6 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     TypeAdapter,
     ValidationError,
@@ -29,7 +28,7 @@ from pydantic import (
     model_validator,
 )
 
-from core.yaml_files import fail, fail_at, show, text
+from core.yaml_files import Strict, fail, fail_at, show, text, unique
 from courses.content_model import (
     IMAGE_FORMATS,
     MAX_BUTTON_CHARS,
@@ -82,10 +81,6 @@ LANGUAGE_NAMES = {
 }
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 def _outline(info: ValidationInfo) -> bool:
     return bool((info.context or {}).get("outline"))
 
@@ -126,27 +121,6 @@ def _whole(low: int | None = None, high: int | None = None) -> BeforeValidator:
         raise fail(f"{{about}} must be {expected}, not {show(value)}")
 
     return BeforeValidator(check)
-
-
-def _unique(what: str, empty: str | None = None) -> AfterValidator:
-    """No two items with the same id (and, with ``empty``, at least one item)."""
-
-    def check(items: list[Any]) -> list[Any]:
-        if empty is not None and not items:
-            raise fail(empty)
-        seen: set[str] = set()
-        duplicates = []
-        for index, item in enumerate(items):
-            ident = item if isinstance(item, str) else item.id
-            if ident in seen:
-                loc = (index,) if isinstance(item, str) else (index, "id")
-                duplicates.append((loc, f'duplicate {what} "{ident}"'))
-            seen.add(ident)
-        if duplicates:
-            raise fail_at(duplicates)
-        return items
-
-    return AfterValidator(check)
 
 
 def _count(low: int, high: int, what: str) -> AfterValidator:
@@ -228,7 +202,7 @@ class LessonSpec(Strict):
 
 class QuestionSpec(Strict):
     id: Id
-    options: Annotated[list[Id], _count(MIN_OPTIONS, MAX_OPTIONS, "option"), _unique("option")]
+    options: Annotated[list[Id], _count(MIN_OPTIONS, MAX_OPTIONS, "option"), unique("option")]
     answer: Id
 
     @model_validator(mode="after")
@@ -283,9 +257,9 @@ def _currency(value: object) -> str:
 class PracticeSpec(Strict):
     rate_minor: Annotated[int, _whole(0)] | None = None
     currency: Annotated[str, BeforeValidator(_currency)] | None = None
-    labels: Annotated[list[Id], _count(MIN_LABELS, MAX_LABELS, "label"), _unique("label")]
+    labels: Annotated[list[Id], _count(MIN_LABELS, MAX_LABELS, "label"), unique("label")]
     items: Annotated[
-        list[PracticeItemSpec], _unique("practice item id", "the practice set has no items")
+        list[PracticeItemSpec], unique("practice item id", "the practice set has no items")
     ]
 
     @model_validator(mode="after")
@@ -326,8 +300,8 @@ def _known_skill(skill: str, info: ValidationInfo) -> str:
     return skill
 
 
-Lessons = Annotated[list[LessonSpec], _unique("lesson id", "the course has no lessons")]
-Quiz = Annotated[list[QuestionSpec], _unique("question id", "the quiz has no questions")]
+Lessons = Annotated[list[LessonSpec], unique("lesson id", "the course has no lessons")]
+Quiz = Annotated[list[QuestionSpec], unique("question id", "the quiz has no questions")]
 
 
 class CourseFile(Strict):

@@ -62,13 +62,34 @@ def test_fields(tmp_path: Path) -> None:
             4,
             'duplicate key "kind"',
         ),
-        ("      uk: Об'єкти на вулиці\n", "", 5, "the uk title"),
-        ("      uk: Об'єкти на вулиці\n", "      uk: ''\n", 9, "the uk title"),
-        ("      en: Street objects", "      de: Straße", 6, 'unknown language "de"'),
+        (
+            "      uk: Об'єкти на вулиці\n",
+            "",
+            5,
+            '"uk" title of project "street-objects" is missing',
+        ),
+        (
+            "      uk: Об'єкти на вулиці\n",
+            "      uk: ''\n",
+            9,
+            '"uk" title of project "street-objects" is empty',
+        ),
+        (
+            "      en: Street objects",
+            "      de: Straße\n      en: Street objects",
+            6,
+            'unknown "de" title of project "street-objects" (expected: ar, fa_AF, uk, en)',
+        ),
         ("requires: [image-labelling]", "requires: image-labelling", 4, "must be a list"),
         ("requires: [image-labelling]", "requires: [Image Labelling]", 4, "not a valid id"),
+        (
+            "requires: [image-labelling]",
+            "requires: [image-labelling, image-labelling]",
+            4,
+            'duplicate skill "image-labelling"',
+        ),
         ("    title:", "    colour: red\n    title:", 5, 'unknown key "colour"'),
-        ("  - id: street-objects", "  - id: 5", 2, "project id 5 is not a valid id"),
+        ("  - id: street-objects", "  - id: Streets", 2, 'is not a valid id: "Streets"'),
     ],
 )
 def test_broken_catalog_names_file_and_line(
@@ -86,6 +107,26 @@ def test_broken_catalog_names_file_and_line(
     assert message in str(error)
 
 
+def test_every_problem_is_reported_by_line(tmp_path: Path) -> None:
+    path = tmp_path / "projects.yaml"
+    broken = VALID.replace("      en: Street objects", "      de: Straße").replace(
+        "[image", "[Image"
+    )
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(CatalogError) as caught:
+        load_projects(path)
+    assert [(problem.line, problem.message) for problem in caught.value.problems] == [
+        (
+            4,
+            'skill 1 of project "street-objects" is not a valid id: "Image-labelling"'
+            " (use lowercase letters, digits, '-' and '_', at most 20 characters)",
+        ),
+        (5, '"en" title of project "street-objects" is missing'),
+        (6, 'unknown "de" title of project "street-objects" (expected: ar, fa_AF, uk, en)'),
+    ]
+    assert str(caught.value).count("projects.yaml:") == 3
+
+
 def test_duplicate_project_id(tmp_path: Path) -> None:
     path = tmp_path / "projects.yaml"
     path.write_text(VALID + VALID.removeprefix("projects:\n"), encoding="utf-8")
@@ -97,5 +138,5 @@ def test_missing_or_empty_catalog(tmp_path: Path) -> None:
     with pytest.raises(CatalogError, match="missing"):
         load_projects(tmp_path / "nope.yaml")
     (tmp_path / "empty.yaml").write_text("", encoding="utf-8")
-    with pytest.raises(CatalogError, match=r"empty\.yaml:1: "):
+    with pytest.raises(CatalogError, match=r"empty\.yaml: empty\.yaml is empty"):
         load_projects(tmp_path / "empty.yaml")
