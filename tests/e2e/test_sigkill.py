@@ -70,12 +70,15 @@ async def _count(engine: AsyncEngine, model: type) -> int:
         return (await session.execute(select(func.count()).select_from(model))).scalar_one()
 
 
-async def _until(engine: AsyncEngine, condition: object, at_least: int) -> int:
+async def _until(
+    engine: AsyncEngine, model: type, at_least: int, process: subprocess.Popen[bytes]
+) -> int:
+    """Poll the database until `at_least` rows (or the deadline, or the bot has exited)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + DEADLINE
     while True:
-        count = await _count(engine, condition)  # type: ignore[arg-type]
-        if count >= at_least or loop.time() > deadline:
+        count = await _count(engine, model)
+        if count >= at_least or loop.time() > deadline or process.poll() is not None:
             return count
         await asyncio.sleep(0.005)
 
@@ -103,13 +106,14 @@ async def test_sigkill_mid_burst_loses_nothing_and_repeats_nothing(
             for n in range(1, 3)
             for user in users
         ]
-        seen = await _until(engine, Cohort, 1)
+        seen = await _until(engine, Cohort, 1, first)
+        assert seen >= 1, log.read_text()[-3000:]
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
         at_kill = await _count(engine, Cohort)
         delivered = sum(1 for pending in wave if pending.done.done())
         print(f"killed with {at_kill} of {len(wave)} applied, {delivered} acknowledged")
-        assert seen >= 1 and at_kill < len(COORDINATORS) * PER_USER
+        assert at_kill < len(COORDINATORS) * PER_USER
 
         rest = [
             await user.send_later(f"/cohort_new T{user.id}-{n}")
@@ -118,7 +122,7 @@ async def test_sigkill_mid_burst_loses_nothing_and_repeats_nothing(
         ]
         second = _start_bot(standin, database_url, log)
         total = len(COORDINATORS) * PER_USER
-        assert await _until(engine, Cohort, total) == total, log.read_text()[-3000:]
+        assert await _until(engine, Cohort, total, second) == total, log.read_text()[-3000:]
         await asyncio.wait_for(asyncio.gather(*(p.done for p in wave + rest)), DEADLINE)
         async with db.session_factory(engine)() as session:
             cohorts = (await session.execute(select(Cohort.name).order_by(Cohort.id))).scalars()
