@@ -113,12 +113,16 @@ def _mark_line(error: MarkedYAMLError) -> int | None:
 
 def _child(node: Any, part: int | str) -> tuple[Any, int | None]:
     """The node under ``part`` and its 1-based line; (_MISSING, None) when it is not there."""
-    if isinstance(node, Mapping):
-        key = next((k for k in node if k == part or str(k) == str(part)), _MISSING)
-        if key is not _MISSING:
-            return node[key], int(node.lc.key(key)[0]) + 1
-    elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-        return node[part], int(node.lc.item(part)[0]) + 1
+    lc = getattr(node, "lc", None)
+    try:
+        if isinstance(node, Mapping):
+            key = next((k for k in node if k == part or str(k) == str(part)), _MISSING)
+            if key is not _MISSING:
+                return node[key], None if lc is None else int(lc.key(key)[0]) + 1
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            return node[part], None if lc is None else int(lc.item(part)[0]) + 1
+    except (KeyError, IndexError, TypeError):  # a node without marks (merged from an anchor)
+        pass
     return _MISSING, None
 
 
@@ -131,7 +135,7 @@ def line_of(root: Any, loc: Loc) -> int | None:
         node, child_line = _child(node, part)
         if node is _MISSING:
             break
-        line = child_line
+        line = child_line or line
     return line
 
 

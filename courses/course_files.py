@@ -28,7 +28,7 @@ from pydantic import (
     model_validator,
 )
 
-from core.yaml_files import Strict, fail, fail_at, show, text, unique
+from core.yaml_files import Strict, fail, fail_at, show, text, unique, utf16_length
 from courses.content_model import (
     IMAGE_FORMATS,
     MAX_BUTTON_CHARS,
@@ -349,12 +349,6 @@ def outline(data: Any, folder: Path) -> dict[str, Any]:
 
 
 Title = text()
-Page = text(MAX_PAGE_CHARS, "a page (a message, with room for the heading)", utf16=True)
-Caption = text(
-    MAX_CAPTION_CHARS,
-    "a page with an image (a photo caption, with room for the heading)",
-    utf16=True,
-)
 Button = text(MAX_BUTTON_CHARS, "a button")
 QuestionText = text(MAX_QUESTION_CHARS, "a question")
 Explanation = text(MAX_EXPLANATION_CHARS, "an explanation")
@@ -389,35 +383,42 @@ def _model(name: str, **fields: Any) -> type[BaseModel]:
     return create_model(name, __base__=Strict, **{k: (v, ...) for k, v in fields.items()})
 
 
-def _page_count(lesson: LessonSpec) -> BeforeValidator:
-    def check(pages: Any) -> Any:
+def _pages(lesson: LessonSpec) -> Any:
+    """The texts of a lesson's pages: as many as course.yaml says, each within its limit."""
+
+    def count(pages: Any) -> Any:
         if isinstance(pages, list) and len(pages) != lesson.pages:
             counted = "1 page" if len(pages) == 1 else f"{len(pages)} pages"
             raise fail(f'lesson "{lesson.id}" has {counted}, course.yaml says {lesson.pages}')
         return pages
 
-    return BeforeValidator(check)
+    def lengths(pages: tuple[str, ...]) -> tuple[str, ...]:
+        errors = []
+        for index, page in enumerate(pages):
+            limit, what = (
+                (
+                    MAX_CAPTION_CHARS,
+                    "a page with an image (a photo caption, with room for the heading)",
+                )
+                if index + 1 in lesson.images
+                else (MAX_PAGE_CHARS, "a page (a message, with room for the heading)")
+            )
+            if utf16_length(page) > limit:
+                length = utf16_length(page)
+                errors.append(
+                    ((index,), f"{{about}} is {length} characters; {what} is at most {limit}")
+                )
+        if errors:
+            raise fail_at(errors)
+        return pages
+
+    return Annotated[tuple[Title, ...], BeforeValidator(count), AfterValidator(lengths)]
 
 
 def _lessons(lessons: Sequence[LessonSpec]) -> Any:
     return _keyed(
         "Lessons",
-        {
-            lesson.id: _model(
-                "LessonText",
-                title=Title,
-                pages=Annotated[
-                    tuple[  # type: ignore[misc]
-                        tuple(
-                            Caption if number in lesson.images else Page
-                            for number in range(1, lesson.pages + 1)
-                        )
-                    ],
-                    _page_count(lesson),
-                ],
-            )
-            for lesson in lessons
-        },
+        {lesson.id: _model("LessonText", title=Title, pages=_pages(lesson)) for lesson in lessons},
     )
 
 

@@ -9,7 +9,13 @@ import pytest
 from PIL import Image
 
 from courses.check import check_courses, run_check
-from courses.content_model import HEADING_ROOM, LOCALES, MAX_CAPTION_CHARS, MAX_PAGE_CHARS
+from courses.content_model import (
+    HEADING_ROOM,
+    LOCALES,
+    MAX_CAPTION_CHARS,
+    MAX_PAGE_CHARS,
+    MAX_PRACTICE_TEXT_CHARS,
+)
 from courses.loader import DEFAULT_CONTENT_ROOT, load_courses
 from tasks.catalog import DEFAULT_PROJECTS_FILE, known_skills, load_projects
 
@@ -387,6 +393,93 @@ def test_wrong_values(
     assert any(f"course.yaml:{line}: " in item and message in item for item in found), found
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "line", "message"),
+    [
+        (
+            "  - id: single-label\n    pages: 1\n",
+            "  - single-label\n",
+            11,
+            'lesson 2 must be a mapping (key: value lines), not "single-label"',
+        ),
+        ("quiz:\n  - id: q1", "quiz: q1\nx:\n  - id: q1", 13, '"quiz" must be a list, not "q1"'),
+        (
+            "  - id: single-label\n",
+            "  - id: " + "a" * 21 + "\n",
+            11,
+            '"id" in lesson 2 is not a valid id: "' + "a" * 21 + '" (use lowercase',
+        ),
+        (
+            "labels: [car, none]",
+            "labels: [car]",
+            20,
+            '"labels" in practice has 1 label; it needs 2',
+        ),
+        ("labels: [car, none]", "labels: [car, car]", 20, 'duplicate label "car"'),
+        (
+            "      text: true\n",
+            "      text: true\n      image: images/photo.png\n",
+            25,
+            'practice item "p2" has both "image" and "text"; it needs one',
+        ),
+        (
+            "      image: images/photo.png\n",
+            "      image: /etc/photo.png\n",
+            23,
+            'image "/etc/photo.png" of practice item "p1" must be a path inside the course folder',
+        ),
+    ],
+)
+def test_wrong_shapes(
+    env: tuple[Path, Path, Path], old: str, new: str, line: int, message: str
+) -> None:
+    root, folder, projects = env
+    edit(folder / "course.yaml", old, new)
+    found = lines(root, projects)
+    assert any(f"course.yaml:{line}: " in item and message in item for item in found), found
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ("lessons", "the course has no lessons"),
+        ("quiz", "the quiz has no questions"),
+    ],
+)
+def test_empty_sections(env: tuple[Path, Path, Path], section: str, message: str) -> None:
+    root, folder, projects = env
+    course = folder / "course.yaml"
+    text = course.read_text(encoding="utf-8")
+    start = text.index(f"{section}:\n")
+    end = text.index("\n", text.index("\n", start) + 1)  # keep one more line: drop it below
+    rest = text[end:].split("\n")
+    kept = "\n".join(line for line in rest if not line.startswith((" ", "\t")) or not line)
+    course.write_text(text[:start] + f"{section}: []" + kept, encoding="utf-8")
+    found = lines(root, projects)
+    assert any("course.yaml:" in item and message in item for item in found), found
+
+
+def test_practice_set_without_items(env: tuple[Path, Path, Path]) -> None:
+    root, folder, projects = env
+    course = folder / "course.yaml"
+    course.write_text(course.read_text().split("  items:")[0] + "  items: []\n", encoding="utf-8")
+    found = lines(root, projects)
+    assert any(
+        "course.yaml:21: " in item and "the practice set has no items" in item for item in found
+    ), found
+
+
+def test_course_id_must_be_a_folder_name_id(tmp_path: Path) -> None:
+    root = tmp_path / "content"
+    write_course(root, "demo_course")
+    found = lines(root, write_projects(tmp_path / "projects.yaml"))
+    assert any(
+        "course.yaml:1: " in item
+        and '"id" is not a valid id: "demo_course" (use lowercase letters, digits and \'-\'' in item
+        for item in found
+    ), found
+
+
 def test_currency_required_with_rate(env: tuple[Path, Path, Path]) -> None:
     root, folder, projects = env
     edit(folder / "course.yaml", "  currency: USD\n", "")
@@ -526,6 +619,60 @@ def test_question_explanation_feedback_too_long(env: tuple[Path, Path, Path]) ->
     assert "en.yaml:16: " in found[0] and "301 characters" in found[0]
     assert "en.yaml:21: " in found[1] and "401 characters" in found[1]
     assert "en.yaml:30: " in found[2] and "feedback of practice item" in found[2]
+
+
+def test_lengths_count_utf16_like_telegram(env: tuple[Path, Path, Path]) -> None:
+    root, folder, projects = env
+    emoji = "\U0001f600"  # one character, two UTF-16 code units
+    edit(folder / "en.yaml", "      - Only page.", "      - " + emoji * (MAX_PAGE_CHARS // 2 + 1))
+    problem = only(root, projects)
+    assert "en.yaml:13: " in problem
+    assert f"is {MAX_PAGE_CHARS + 2} characters" in problem
+
+
+@pytest.mark.parametrize(
+    ("old", "line", "message"),
+    [
+        ("  intro: Label each picture or text.", 23, "practice intro is 3897 characters"),
+        (
+            "      text: A sentence to classify.",
+            32,
+            'text of practice item "p2" is 3757 characters; a practice text is at most 3756',
+        ),
+    ],
+)
+def test_practice_texts_too_long(
+    env: tuple[Path, Path, Path], old: str, line: int, message: str
+) -> None:
+    root, folder, projects = env
+    key = old.split(":")[0]
+    limit = MAX_PAGE_CHARS if "intro" in key else MAX_PRACTICE_TEXT_CHARS
+    edit(folder / "ar.yaml", old, f"{key}: " + "x" * (limit + 1))
+    problem = only(root, projects)
+    assert f"ar.yaml:{line}: " in problem and message in problem
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "message"),
+    [
+        (
+            "    pages:\n      - Only page.\n",
+            "    pages: Only page.\n",
+            12,
+            '"pages" in lesson "single-label" must be a list, not "Only page."',
+        ),
+        ("  q1:\n", "  q1: Which\n  q2:\n", 15, 'question "q1" must be a mapping'),
+        ("    p1:\n", "    p3: {}\n    p1:\n", 29, 'unknown practice item "p3" (expected: p1, p2)'),
+        ("    p1:\n      feedback: It is a car.\n", "", 28, 'practice item "p1" is missing'),
+    ],
+)
+def test_language_file_shapes(
+    env: tuple[Path, Path, Path], old: str, new: str, line: int, message: str
+) -> None:
+    root, folder, projects = env
+    edit(folder / "en.yaml", old, new)
+    found = lines(root, projects)
+    assert any(f"en.yaml:{line}: " in item and message in item for item in found), found
 
 
 # -- catalog and run_check ------------------------------------------------------------------
