@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import UnionType
@@ -179,6 +179,25 @@ def unique(what: str, empty: str | None = None) -> AfterValidator:
         return items
 
     return AfterValidator(check)
+
+
+def identifier(
+    pattern: re.Pattern[str], rule: str, max_chars: int | None = None
+) -> Callable[[object], str]:
+    """A check for an id matching ``pattern`` (a number is taken as its digits: "1:" in YAML)."""
+
+    def check(value: object) -> str:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if (
+            isinstance(value, str)
+            and pattern.fullmatch(value)
+            and (max_chars is None or len(value) <= max_chars)
+        ):
+            return value
+        raise fail(f"{{about}} is not a valid id: {show(value)} ({rule})")
+
+    return check
 
 
 def text(limit: int | None = None, what: str = "", utf16: bool = False) -> Any:

@@ -28,7 +28,16 @@ from pydantic import (
     model_validator,
 )
 
-from core.yaml_files import Strict, fail, fail_at, show, text, unique, utf16_length
+from core.yaml_files import (
+    Strict,
+    fail,
+    fail_at,
+    identifier,
+    show,
+    text,
+    unique,
+    utf16_length,
+)
 from courses.content_model import (
     IMAGE_FORMATS,
     MAX_BUTTON_CHARS,
@@ -86,17 +95,7 @@ def _outline(info: ValidationInfo) -> bool:
 
 
 def _id_rule(pattern: re.Pattern[str], allowed: str) -> Callable[[object], str]:
-    def check(value: object) -> str:
-        if isinstance(value, int) and not isinstance(value, bool):
-            value = str(value)  # "1:" in YAML
-        if isinstance(value, str) and pattern.fullmatch(value) and len(value) <= MAX_ID_CHARS:
-            return value
-        raise fail(
-            f"{{about}} is not a valid id: {show(value)}"
-            f" (use {allowed}, at most {MAX_ID_CHARS} characters)"
-        )
-
-    return check
+    return identifier(pattern, f"use {allowed}, at most {MAX_ID_CHARS} characters", MAX_ID_CHARS)
 
 
 Id = Annotated[str, BeforeValidator(_id_rule(ID_RE, "lowercase letters, digits, '-' and '_'"))]

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import create_model
+from pydantic import BeforeValidator, create_model
 
-from core.yaml_files import Problem, Strict, read_yaml, text, unique, validate
-from courses.content_model import LOCALES
-from courses.course_files import Id
+from core.locales import CATALOG_LOCALES
+from core.yaml_files import Problem, Strict, identifier, read_yaml, text, unique, validate
 
 DEFAULT_PROJECTS_FILE = Path(__file__).parent / "projects.yaml"
+ID_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")  # as course ids: skills are what courses grant
+Id = Annotated[str, BeforeValidator(identifier(ID_RE, "use lowercase letters, digits, '-', '_'"))]
 NAMES = {
     ("projects", "*"): "project {0}",
     ("projects", "*", "requires", "*"): "skill {1} of project {0}",
@@ -39,7 +41,7 @@ class Project:
     title: dict[str, str]
 
 
-_Titles = create_model("Titles", __base__=Strict, **{locale: (text(), ...) for locale in LOCALES})
+_Titles = create_model("Titles", __base__=Strict, **dict.fromkeys(CATALOG_LOCALES, (text(), ...)))
 
 
 class _Project(Strict):

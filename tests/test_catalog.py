@@ -119,7 +119,7 @@ def test_every_problem_is_reported_by_line(tmp_path: Path) -> None:
         (
             4,
             'skill 1 of project "street-objects" is not a valid id: "Image-labelling"'
-            " (use lowercase letters, digits, '-' and '_', at most 20 characters)",
+            " (use lowercase letters, digits, '-', '_')",
         ),
         (5, '"en" title of project "street-objects" is missing'),
         (6, 'unknown "de" title of project "street-objects" (expected: ar, fa_AF, uk, en)'),
