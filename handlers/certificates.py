@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiogram import F
@@ -12,7 +13,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.settings import Settings
 from core.bidi import isolate_ltr, strip_bidi_controls
 from core.certificate_image import CertificateText, render_certificate
 from core.clock import Clock
@@ -28,6 +28,9 @@ from handlers.learning import local
 from handlers.routing import Routes
 from people import accounts
 from people.accounts import AccountError, Member
+
+if TYPE_CHECKING:  # the dispatcher hands the settings in; handlers never import the bot
+    from bot.settings import Settings
 
 router = Routes(__name__)
 

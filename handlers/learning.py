@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from math import ceil
+from typing import TYPE_CHECKING
 
 from aiogram import F
 from aiogram.filters import Command
@@ -11,7 +12,6 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.settings import Settings
 from core.clock import Clock
 from core.i18n import _, current_locale, embed, format_datetime, format_percent, ngettext
 from courses import pages, quiz
@@ -34,6 +34,9 @@ from handlers.filters import IsMember
 from handlers.routing import Routes
 from handlers.screens import Screen, present
 from people.accounts import Member
+
+if TYPE_CHECKING:  # the dispatcher hands the settings in; handlers never import the bot
+    from bot.settings import Settings
 
 router = Routes(__name__, IsMember())
 
