@@ -36,6 +36,7 @@ class Runtime:
     library: CourseLibrary
     clock: Clock = field(default_factory=SystemClock)
     sleep: Sleep = asyncio.sleep  # waits Telegram asks for (429); tests move a fake clock
+    gate: db.WriteGate = field(default_factory=lambda: db.WriteGate(enabled=False))
 
     @classmethod
     def create(
@@ -48,6 +49,7 @@ class Runtime:
             db.session_factory(engine),
             library or load_library(),
             clock or SystemClock(),
+            gate=db.write_gate(settings.database_url),
         )
 
     async def close(self) -> None:
@@ -70,13 +72,20 @@ def build_dispatcher(runtime: Runtime) -> Dispatcher:
         storage=build_storage(runtime.sessions, runtime.settings.redis_url),
         settings=runtime.settings,
         clock=runtime.clock,
-        sessions=runtime.sessions,
         library=runtime.library,
     )
     context = ContextMiddleware(
-        runtime.sessions, runtime.settings.admin_ids, runtime.settings.default_locale, runtime.clock
+        runtime.sessions,
+        runtime.settings.admin_ids,
+        runtime.settings.default_locale,
+        runtime.clock,
+        runtime.gate,
     )
+    # The update's session opens before aiogram reads the conversation state, so that read
+    # (and any state change) is part of the update's one transaction.
+    dispatcher.update.outer_middleware.unregister(dispatcher.fsm)
     dispatcher.update.outer_middleware(context)
+    dispatcher.update.outer_middleware(dispatcher.fsm)
     dispatcher.errors.register(on_error)
     dispatcher.include_router(build_router())
     return dispatcher
@@ -124,17 +133,20 @@ class PollingBot:
         await on_startup(self._bot)
         self._processor = UpdateProcessor(
             runtime.sessions,
+            runtime.gate,
             runtime.clock,
             dispatcher,
             self._bot,
             concurrent=not self.one_update_at_a_time,
             on_handled=self.on_handled,
         )
+        await self._processor.take_up_stored()
         polling = poll(
             self._bot,
             runtime.sessions,
+            runtime.gate,
             runtime.clock,
-            self._processor.wake,
+            self._processor.submit,
             polling_timeout=self.polling_timeout,
             allowed_updates=dispatcher.resolve_used_update_types(),
         )
@@ -183,12 +195,15 @@ async def run_webhook(
     bot = build_bot(settings.bot_token.get_secret_value(), settings.telegram_api_base)
     dispatcher = build_dispatcher(runtime)
     processor = UpdateProcessor(
-        runtime.sessions, runtime.clock, dispatcher, bot, on_handled=on_handled
+        runtime.sessions, runtime.gate, runtime.clock, dispatcher, bot, on_handled=on_handled
     )
+    await processor.take_up_stored()
     app = web.Application()
     app.router.add_post(
         WEBHOOK_PATH,
-        webhook_handler(bot, runtime.sessions, runtime.clock, secret, processor.wake),
+        webhook_handler(
+            bot, runtime.sessions, runtime.gate, runtime.clock, secret, processor.submit
+        ),
     )
     await on_startup(bot)
     await bot.set_webhook(

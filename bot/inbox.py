@@ -67,11 +67,11 @@ def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
     return module.insert(InboxUpdate)
 
 
-async def store(session: AsyncSession, updates: Sequence[Update], now: datetime) -> int:
-    """Store new updates as pending; an update_id seen before is left as it is. Returns how many
-    were new. The caller commits (this is the only unit of work before an update is handled)."""
+async def store(session: AsyncSession, updates: Sequence[Update], now: datetime) -> list[Stored]:
+    """Store new updates as pending; an update_id seen before is left as it is. Returns the new
+    ones, in order. The caller commits."""
     if not updates:
-        return 0
+        return []
     rows = [
         {
             "update_id": update.update_id,
@@ -86,7 +86,8 @@ async def store(session: AsyncSession, updates: Sequence[Update], now: datetime)
         _insert(session).values(rows).on_conflict_do_nothing(index_elements=["update_id"])
     )
     result = await session.execute(statement.returning(InboxUpdate.update_id))
-    return len(result.all())
+    new = set(result.scalars())
+    return [Stored(u.update_id, chat_of(u), u) for u in updates if u.update_id in new]
 
 
 async def status_of(session: AsyncSession, update_id: int) -> str | None:

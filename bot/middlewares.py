@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import inbox
 from core import unit_of_work
 from core.clock import Clock
-from core.db import SessionFactory
+from core.db import SessionFactory, WriteGate
 from core.i18n import use_locale
 from core.locales import catalog_for
 from core.unit_of_work import UnitOfWork
@@ -29,10 +29,6 @@ from people import accounts
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 log = logging.getLogger(__name__)
-
-
-class AlreadyHandled(Exception):
-    """Another delivery of this update was acted on first; this one must change nothing."""
 
 
 class ContextMiddleware(BaseMiddleware):
@@ -48,67 +44,64 @@ class ContextMiddleware(BaseMiddleware):
         admin_ids: frozenset[int],
         default_locale: str,
         clock: Clock,
+        gate: WriteGate | None = None,
     ):
         self.sessions = sessions
         self.admin_ids = admin_ids
         self.default_locale = default_locale
         self.clock = clock
+        self.gate = gate
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         telegram_user: User | None = data.get("event_from_user")
         chat_id = inbox.chat_of(event)
         async with self.sessions() as session:
-            work = UnitOfWork(session)
-            if await inbox.status_of(session, event.update_id) in (inbox.DONE, inbox.FAILED):
-                log.info("update %s: already handled, skipped", event.update_id)
-                await session.rollback()
-                return None
-
-            async def settle(session: AsyncSession) -> None:
-                if not await inbox.settle(session, event.update_id, chat_id, self.clock.now()):
-                    raise AlreadyHandled
-
-            work.before_commit(settle)
-            member = None
-            if telegram_user is not None:
-                member = await accounts.get_member(session, telegram_user.id)
-                if member and telegram_user.id in self.admin_ids and not member.is_admin:
-                    member = await accounts.ensure_admin(session, telegram_user.id)
-            if member is not None:
-                locale = member.locale
-            else:
-                code = telegram_user.language_code if telegram_user else None
-                locale = catalog_for(code, self.default_locale)
-            data["session"] = session
-            data["member"] = member
-            data["locale"] = locale
+            work = UnitOfWork(session, self.gate)
             token = unit_of_work.current.set(work)
             try:
+                await work.begin_write()
+                # The done mark comes first: a second delivery of this update, here or in
+                # another process, finds it taken (PostgreSQL: waits on the row, then sees it).
+                if not await inbox.settle(session, event.update_id, chat_id, self.clock.now()):
+                    log.info("update %s: already handled, skipped", event.update_id)
+                    await work.rollback()
+                    return None
+                member = None
+                if telegram_user is not None:
+                    member = await accounts.get_member(session, telegram_user.id)
+                    if member and telegram_user.id in self.admin_ids and not member.is_admin:
+                        member = await accounts.ensure_admin(session, telegram_user.id)
+                if member is not None:
+                    locale = member.locale
+                else:
+                    code = telegram_user.language_code if telegram_user else None
+                    locale = catalog_for(code, self.default_locale)
+                data["session"] = session
+                data["member"] = member
+                data["locale"] = locale
                 with use_locale(locale):
                     result = await handler(event, data)
                 await work.finish()
                 return result
-            except AlreadyHandled:
-                log.info("update %s: handled by another delivery, rolled back", event.update_id)
-                await work.rollback()
-                return None
             except BaseException as error:
                 if not work.committed:
                     await work.rollback()
                     await self._record_failure(session, event.update_id, chat_id, error)
                 raise
             finally:
+                await work.rollback()  # ends whatever is still open and lets the next writer in
                 unit_of_work.current.reset(token)
 
     async def _record_failure(
         self, session: AsyncSession, update_id: int, chat_id: int | None, error: BaseException
     ) -> None:
+        gate = self.gate or WriteGate(enabled=False)
         try:
-            await inbox.settle(
-                session, update_id, chat_id, self.clock.now(), inbox.FAILED, type(error).__name__
-            )
-            await session.commit()
+            async with gate.held():
+                now, reason = self.clock.now(), type(error).__name__
+                await inbox.settle(session, update_id, chat_id, now, inbox.FAILED, reason)
+                await session.commit()
         except Exception:  # the database itself may be what failed
             log.warning("update %s: could not record the failure", update_id)
             await session.rollback()

@@ -8,6 +8,7 @@ middleware marks it done in the same transaction as its effects).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict, deque
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from aiogram.types import Update
 
 from bot import inbox
 from core.clock import Clock
-from core.db import SessionFactory
+from core.db import SessionFactory, WriteGate
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ class UpdateProcessor:
     def __init__(
         self,
         sessions: SessionFactory,
+        gate: WriteGate,
         clock: Clock,
         dispatcher: Dispatcher,
         bot: Bot,
@@ -41,6 +43,7 @@ class UpdateProcessor:
     ) -> None:
         """`concurrent=False` handles one update at a time across all chats (tests, sandbox)."""
         self.sessions = sessions
+        self.gate = gate
         self.clock = clock
         self._pruned_at: datetime | None = None
         self.dispatcher = dispatcher
@@ -55,28 +58,40 @@ class UpdateProcessor:
         self._idle.set()
 
     def wake(self) -> None:
+        """Read the inbox again (after an error); new updates normally come through submit."""
         self._wake.set()
 
+    def submit(self, stored: list[inbox.Stored]) -> None:
+        """Take up updates just stored in the inbox."""
+        for item in stored:
+            self._enqueue(item)
+
+    async def take_up_stored(self) -> None:
+        """Take up what the inbox holds from before (a restart): call before receiving."""
+        await self._take_pending()
+
     async def run(self) -> None:
-        """Until cancelled: whenever woken (and once at start), take up the pending updates."""
-        self._wake.set()
+        """Until cancelled: prune the inbox now and then, read it again when woken."""
         while True:
-            await self._wake.wait()
-            self._wake.clear()
             try:
                 await self._prune_now_and_then()
-                await self._take_pending()
-            except Exception:
-                log.exception("could not read the inbox")
-                await asyncio.sleep(1)
+                if self._wake.is_set():
+                    self._wake.clear()
+                    await self._take_pending()
+            except Exception as error:
+                log.warning("could not read the inbox (%s); retrying", type(error).__name__)
                 self._wake.set()
+                await asyncio.sleep(1)
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), PRUNE_EVERY.total_seconds())
 
     async def _prune_now_and_then(self) -> None:
         now = self.clock.now()
         if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
             return
         self._pruned_at = now
-        async with self.sessions() as session:
+        async with self.gate.held(), self.sessions() as session:
             await inbox.prune(session, now - inbox.REDELIVERY_WINDOW)
             await session.commit()
 
@@ -86,17 +101,20 @@ class UpdateProcessor:
             async with self.sessions() as session:
                 batch = await inbox.pending(session, BATCH, after, self.bot)
             for stored in batch:
-                if stored.update_id in self._known:
-                    continue
-                self._known.add(stored.update_id)
-                key = stored.chat_id if self.concurrent else None
-                self._queues[key].append(stored)
-                if key not in self._workers:
-                    self._idle.clear()
-                    self._workers[key] = asyncio.create_task(self._work(key))
+                self._enqueue(stored)
             if len(batch) < BATCH:
                 return
             after = batch[-1].update_id
+
+    def _enqueue(self, stored: inbox.Stored) -> None:
+        if stored.update_id in self._known:
+            return
+        self._known.add(stored.update_id)
+        key = stored.chat_id if self.concurrent else None
+        self._queues[key].append(stored)
+        if key not in self._workers:
+            self._idle.clear()
+            self._workers[key] = asyncio.create_task(self._work(key))
 
     async def _work(self, key: int | None) -> None:
         queue = self._queues[key]

@@ -20,16 +20,18 @@ from pydantic import ValidationError
 
 from bot import inbox
 from core.clock import Clock
-from core.db import SessionFactory
+from core.db import SessionFactory, WriteGate
 
 log = logging.getLogger(__name__)
 
-Wake = Callable[[], None]
+Submit = Callable[[list[inbox.Stored]], None]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-async def store(sessions: SessionFactory, clock: Clock, updates: list[Update]) -> int:
-    async with sessions() as session:
+async def store(
+    sessions: SessionFactory, gate: WriteGate, clock: Clock, updates: list[Update]
+) -> list[inbox.Stored]:
+    async with gate.held(), sessions() as session:
         new = await inbox.store(session, updates, clock.now())
         await session.commit()
     return new
@@ -38,8 +40,9 @@ async def store(sessions: SessionFactory, clock: Clock, updates: list[Update]) -
 async def poll(
     bot: Bot,
     sessions: SessionFactory,
+    gate: WriteGate,
     clock: Clock,
-    wake: Wake,
+    submit: Submit,
     *,
     polling_timeout: int = 30,
     allowed_updates: list[str] | None = None,
@@ -53,23 +56,22 @@ async def poll(
                 GetUpdates(offset=offset, timeout=polling_timeout, allowed_updates=allowed_updates),
                 request_timeout=polling_timeout + 30,
             )
+            new = await store(sessions, gate, clock, updates) if updates else []
         except asyncio.CancelledError:
             raise
-        except Exception as error:
+        except Exception as error:  # Telegram or the database: the offset stays, nothing is lost
             failures += 1
-            log.warning("getUpdates failed (%s); retrying", type(error).__name__)
+            log.warning("receiving updates failed (%s); retrying", type(error).__name__)
             await asyncio.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))
             continue
         failures = 0
-        if not updates:
-            continue
-        await store(sessions, clock, updates)
-        offset = updates[-1].update_id + 1
-        wake()
+        if updates:
+            offset = updates[-1].update_id + 1
+            submit(new)
 
 
 def webhook_handler(
-    bot: Bot, sessions: SessionFactory, clock: Clock, secret: str, wake: Wake
+    bot: Bot, sessions: SessionFactory, gate: WriteGate, clock: Clock, secret: str, submit: Submit
 ) -> Callable[[web.Request], object]:
     """Checks the secret, stores the update, answers 200; a bad request changes nothing."""
     expected = secret.encode()
@@ -82,8 +84,7 @@ def webhook_handler(
             update = Update.model_validate_json(await request.read(), context={"bot": bot})
         except ValidationError:
             return web.Response(status=400, text="not an update")
-        await store(sessions, clock, [update])
-        wake()
+        submit(await store(sessions, gate, clock, [update]))
         return web.json_response({})
 
     return handle

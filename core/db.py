@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -91,3 +93,32 @@ async def upgrade(url: str, revision: str = "head") -> None:
 
 async def downgrade(url: str, revision: str = "base") -> None:
     await asyncio.to_thread(_downgrade, url, revision)
+
+
+class WriteGate:
+    """SQLite allows one writer at a time. This process's writers queue here, in order and
+    without delay, instead of in SQLite's busy handler (which sleeps and retries). PostgreSQL
+    needs no gate: it locks rows, not the database."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._lock = asyncio.Lock() if enabled else None
+
+    async def acquire(self) -> None:
+        if self._lock is not None:
+            await self._lock.acquire()
+
+    def release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+
+    @asynccontextmanager
+    async def held(self) -> AsyncIterator[None]:
+        await self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
+
+
+def write_gate(url: str) -> WriteGate:
+    return WriteGate(url.startswith("sqlite"))

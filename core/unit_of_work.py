@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import WriteGate
+
 Step = Callable[[AsyncSession], Awaitable[Any]]
 
 current: ContextVar[UnitOfWork | None] = ContextVar("unit_of_work", default=None)
@@ -26,8 +28,10 @@ class WriteAfterReply(RuntimeError):
 
 
 class UnitOfWork:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, gate: WriteGate | None = None) -> None:
         self.session = session
+        self._gate = gate
+        self._holding_gate = False
         self.committed = False
         self._flushed_after_commit = False
         self._before_commit: list[Step] = []
@@ -37,6 +41,18 @@ class UnitOfWork:
     def _on_flush(self, *_: Any) -> None:
         if self.committed:
             self._flushed_after_commit = True
+
+    async def begin_write(self) -> None:
+        """Wait for this process's turn to write (SQLite); the commit or rollback ends it."""
+        if self._gate is not None and not self._holding_gate:
+            await self._gate.acquire()
+            self._holding_gate = True
+
+    def _release_gate(self) -> None:
+        if self._holding_gate:
+            self._holding_gate = False
+            assert self._gate is not None
+            self._gate.release()
 
     def before_commit(self, step: Step) -> None:
         """Run `step` inside the transaction, just before it commits (the inbox's done mark)."""
@@ -55,9 +71,12 @@ class UnitOfWork:
         if self.committed:
             await self.end_read()
             return
-        for step in self._before_commit:
-            await step(self.session)
-        await self.session.commit()
+        try:
+            for step in self._before_commit:
+                await step(self.session)
+            await self.session.commit()
+        finally:
+            self._release_gate()
         self.committed = True
 
     async def end_read(self) -> None:
@@ -72,10 +91,17 @@ class UnitOfWork:
         await self.commit()
         if self._after_reply:
             steps, self._after_reply = self._after_reply, []
-            for step in steps:
-                await step(self.session)
-            await self.session.commit()
+            await self.begin_write()
+            try:
+                for step in steps:
+                    await step(self.session)
+                await self.session.commit()
+            finally:
+                self._release_gate()
             self._flushed_after_commit = False
 
     async def rollback(self) -> None:
-        await self.session.rollback()
+        try:
+            await self.session.rollback()
+        finally:
+            self._release_gate()

@@ -32,8 +32,9 @@ async def test_an_update_is_stored_once_and_settled_once(
     runtime: Runtime, clock: ManualClock
 ) -> None:
     async with runtime.sessions() as session:
-        assert await inbox.store(session, [_update(7, 70), _update(5, 50)], clock.now()) == 2
-        assert await inbox.store(session, [_update(7, 70, "again")], clock.now()) == 0
+        new = await inbox.store(session, [_update(7, 70), _update(5, 50)], clock.now())
+        assert [(s.update_id, s.chat_id) for s in new] == [(7, 70), (5, 50)]
+        assert await inbox.store(session, [_update(7, 70, "again")], clock.now()) == []
         await session.commit()
 
         waiting = await inbox.pending(session, 10)
