@@ -14,7 +14,17 @@ from datetime import datetime, timedelta
 
 from aiogram import Bot
 from aiogram.types import Update
-from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Text, delete, select
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Index,
+    Text,
+    bindparam,
+    delete,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
@@ -96,6 +106,16 @@ async def status_of(session: AsyncSession, update_id: int) -> str | None:
     )
 
 
+_SETTLE = text(
+    "INSERT INTO inbox_updates (update_id, chat_id, status, payload, received_at, processed_at,"
+    " error) VALUES (:update_id, :chat_id, :status, NULL, :now, :now, :error)"
+    " ON CONFLICT (update_id) DO UPDATE SET status = excluded.status, payload = NULL,"
+    " processed_at = excluded.processed_at, error = excluded.error"
+    " WHERE inbox_updates.status = 'pending'"
+    " RETURNING update_id"
+).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
 async def settle(
     session: AsyncSession,
     update_id: int,
@@ -106,22 +126,16 @@ async def settle(
 ) -> bool:
     """Mark the update done (or failed) unless it already is; False means another delivery of
     it was acted on already. An update that never went through the inbox (fed to the dispatcher
-    directly) gets its row here, so a second feed of it is refused too."""
-    statement = _insert(session).values(
-        update_id=update_id,
-        chat_id=chat_id,
-        status=status,
-        payload=None,
-        received_at=now,
-        processed_at=now,
-        error=error,
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=["update_id"],
-        set_={"status": status, "payload": None, "processed_at": now, "error": error},
-        where=InboxUpdate.status == PENDING,
-    ).returning(InboxUpdate.update_id)
-    return (await session.execute(statement)).first() is not None
+    directly) gets its row here, so a second feed of it is refused too. (Plain SQL: this runs
+    once per update, and SQLite and PostgreSQL share this upsert's syntax.)"""
+    params = {
+        "update_id": update_id,
+        "chat_id": chat_id,
+        "status": status,
+        "now": now,
+        "error": error,
+    }
+    return (await session.execute(_SETTLE, params)).first() is not None
 
 
 async def pending(

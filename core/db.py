@@ -20,6 +20,9 @@ from sqlalchemy.ext.asyncio import (
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Enough connections for the updates handled side by side: fewer means new connections opened
+# and closed under load (a fresh connection costs a handshake and its prepared statements).
+POSTGRES_POOL_SIZE = 20
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
@@ -39,6 +42,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """
     _prepare_sqlite_file(url)
     if not url.startswith("sqlite"):
+        kwargs.setdefault("pool_size", POSTGRES_POOL_SIZE)
+        kwargs.setdefault("max_overflow", POSTGRES_POOL_SIZE)
         return create_async_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
 
     engine = create_async_engine(
