@@ -331,9 +331,7 @@ def _keys_at(annotation: Any, loc: Loc) -> list[str]:
             args = [a for a in get_args(annotation) if a is not Ellipsis]
             if not args:
                 return []
-            fixed = get_origin(annotation) is tuple and Ellipsis not in get_args(annotation)
-            in_range = isinstance(part, int) and 0 <= part < len(args)
-            annotation = args[part] if fixed and in_range else args[-1]
+            annotation = args[-1]  # the items of a list, a tuple[X, ...] or a dict
     annotation = _unwrap(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return [field.alias or name for name, field in annotation.model_fields.items()]
