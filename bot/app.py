@@ -14,7 +14,13 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.fsm_storage import build_storage
-from bot.middlewares import CommitBeforeTelegram, ContextMiddleware, RetryAfterFloodWait, Sleep
+from bot.middlewares import (
+    CommitBeforeTelegram,
+    ContextMiddleware,
+    KeepResponseTypes,
+    RetryAfterFloodWait,
+    Sleep,
+)
 from bot.processing import Handled, UpdateProcessor
 from bot.receiving import poll, webhook_handler
 from bot.settings import Settings
@@ -59,6 +65,7 @@ class Runtime:
 def build_bot(token: str, api_base: str | None = None, sleep: Sleep = asyncio.sleep) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_base)) if api_base else None
     bot = Bot(token, session=session)
+    bot.session.middleware(KeepResponseTypes())
     bot.session.middleware(CommitBeforeTelegram())
     bot.session.middleware(RetryAfterFloodWait(sleep))
     return bot

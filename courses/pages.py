@@ -116,5 +116,4 @@ async def turn_page(
     if target is None:
         raise LearningError("stale")
     lesson, number, finished = target
-    await move(session, loaded, lesson, number, clock.now(), finished)
-    return (await load(session, user_id, course)).state
+    return (await move(session, loaded, lesson, number, clock.now(), finished)).state

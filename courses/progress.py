@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import literal_column, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -173,43 +173,35 @@ def state_of(
 
 
 async def load(session: AsyncSession, user_id: int, course: Course) -> Loaded:
+    """The trainee's row and what they have done, in two queries (the row, then the ids)."""
     row = await session.get(CourseProgress, (user_id, course.id))
     if row is None:
         return Loaded(None, frozenset(), new_state(course))
-    stored_read = frozenset(
-        (
-            await session.execute(
-                select(LessonRead.lesson_id).where(
-                    LessonRead.user_id == user_id, LessonRead.course_id == course.id
-                )
-            )
-        ).scalars()
-    )
-    answered: list[str] = []
+    done = [
+        select(literal_column("'read'"), LessonRead.lesson_id).where(
+            LessonRead.user_id == user_id, LessonRead.course_id == course.id
+        )
+    ]
     if row.stage == "quiz":
-        answered = list(
-            (
-                await session.execute(
-                    select(QuizAnswer.question_id).where(
-                        QuizAnswer.user_id == user_id,
-                        QuizAnswer.course_id == course.id,
-                        QuizAnswer.attempt == row.attempt,
-                    )
-                )
-            ).scalars()
+        done.append(
+            select(literal_column("'answered'"), QuizAnswer.question_id).where(
+                QuizAnswer.user_id == user_id,
+                QuizAnswer.course_id == course.id,
+                QuizAnswer.attempt == row.attempt,
+            )
         )
-    practised: list[str] = []
     if course.practice is not None:
-        practised = list(
-            (
-                await session.execute(
-                    select(PracticeAnswer.item_id).where(
-                        PracticeAnswer.user_id == user_id, PracticeAnswer.course_id == course.id
-                    )
-                )
-            ).scalars()
+        done.append(
+            select(literal_column("'practised'"), PracticeAnswer.item_id).where(
+                PracticeAnswer.user_id == user_id, PracticeAnswer.course_id == course.id
+            )
         )
-    return Loaded(row, stored_read, state_of(course, row, stored_read, answered, practised))
+    ids: dict[str, set[str]] = {"read": set(), "answered": set(), "practised": set()}
+    for kind, item_id in (await session.execute(union_all(*done))).all():
+        ids[kind].add(item_id)
+    stored_read = frozenset(ids["read"])
+    state = state_of(course, row, stored_read, ids["answered"], ids["practised"])
+    return Loaded(row, stored_read, state)
 
 
 async def current(session: AsyncSession, user_id: int, course: Course) -> State:
@@ -224,8 +216,9 @@ async def move(
     page: int,
     now: datetime,
     newly_read: Iterable[str] = (),
-) -> None:
-    """Store the page by lesson id, and the lessons read by id (legacy positions end here)."""
+) -> Loaded:
+    """Store the page by lesson id, and the lessons read by id (legacy positions end here);
+    returns where that leaves the trainee."""
     row = loaded.row
     assert row is not None
     for lesson_id in (set(loaded.state.read) | set(newly_read)) - loaded.stored_read:
@@ -245,3 +238,9 @@ async def move(
     row.page = page if lesson is not None else 0
     row.legacy_page = row.legacy_furthest_page = None
     row.updated_at = now
+    read = frozenset(loaded.stored_read | loaded.state.read | set(newly_read))
+    return Loaded(
+        row,
+        read,
+        state_of(loaded.state.course, row, read, loaded.state.answered, loaded.state.practised),
+    )

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.i18n import _, embed, format_percent, ngettext
-from courses import learning
+from courses.figures import cohort_progress
 from courses.library import CourseLibrary
 from handlers.callbacks import CohortAction
 from handlers.commands import install_commands_for
@@ -136,7 +136,7 @@ async def progress(
     message: Message, session: AsyncSession, member: Member, library: CourseLibrary
 ) -> None:
     assert member.organisation_id is not None
-    stats = await learning.cohort_progress(session, member.organisation_id, library)
+    stats = await cohort_progress(session, member.organisation_id, library)
     if not stats:
         await message.answer(_("No one in your groups has started a course yet."))
         return

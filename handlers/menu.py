@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import _, use_locale
 from core.locales import CATALOG_LOCALES, LANGUAGE_NAMES
-from courses import learning
 from courses.library import CourseLibrary
+from courses.quiz import skills as learned_skills
 from handlers.callbacks import ChangeLanguage, MenuAction
 from handlers.commands import install_commands_for
 from handlers.filters import IsMember
@@ -110,7 +110,7 @@ async def menu_action(
     library: CourseLibrary,
 ) -> None:
     if callback_data.action == "work":
-        skills = await learning.skills(session, member.id)
+        skills = await learned_skills(session, member.id)
         opened = [local(p.title) for p in library.projects_for(skills)]
         await present(query, Screen(work_text(opened), back_to_menu()), session)
         await query.answer()
