@@ -118,7 +118,7 @@ class Certificate(SQLModel, table=True):
         sa_column=Column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
     )
     course_id: str = Field(max_length=40)
-    name: str = Field(max_length=64)
+    name: str = Field(max_length=512)  # encrypted at rest
     locale: str = Field(max_length=8)
     issued_at: datetime = Field(sa_type=UTCDateTime)
 

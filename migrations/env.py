@@ -31,7 +31,9 @@ def _configure(connection: Connection) -> None:
 
 
 async def _run() -> None:
-    engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
+    # SQLite alters a table by copying it and dropping the old one; with foreign keys enforced
+    # that drop would cascade into every table that refers to it (and delete their rows).
+    engine = create_engine(config.get_main_option("sqlalchemy.url") or "", foreign_keys=False)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_configure)

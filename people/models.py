@@ -52,15 +52,36 @@ class User(SQLModel, table=True):
     role: str = Field(default=Role.MEMBER, max_length=16)
     cohort_id: int | None = Field(default=None, foreign_key="cohorts.id", index=True)
     organisation_id: int | None = Field(default=None, foreign_key="organisations.id")
-    display_name: str | None = Field(default=None, max_length=64)
+    display_name: str | None = Field(default=None, max_length=512)  # encrypted at rest
     consented_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class Invite(SQLModel, table=True):
     __tablename__ = "invites"
+    __table_args__ = (
+        CheckConstraint("uses >= 0", name="uses_not_negative"),
+        CheckConstraint("max_uses IS NULL OR max_uses > 0", name="max_uses_positive"),
+        CheckConstraint("max_uses IS NULL OR uses <= max_uses", name="uses_within_limit"),
+    )
 
     code: str = Field(primary_key=True, max_length=32)
     cohort_id: int = Field(sa_column=Column(ForeignKey("cohorts.id"), nullable=False, index=True))
     created_by: int = Field(sa_column=Column(BigInteger, ForeignKey("users.id"), nullable=False))
     created_at: datetime = Field(sa_type=UTCDateTime)
     uses: int = Field(default=0)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    max_uses: int | None = Field(default=None)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what to which object, when: every coordinator and admin action. Never edited."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    actor_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    action: str = Field(max_length=40)
+    object: str = Field(max_length=120)
+    detail: str | None = Field(default=None, max_length=400)
