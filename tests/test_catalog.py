@@ -101,7 +101,6 @@ def test_broken_catalog_names_file_and_line(
     with pytest.raises(CatalogError) as caught:
         load_projects(path)
     error = caught.value
-    assert isinstance(error, ValueError)
     assert error.path == path and error.line == line, str(error)
     assert f"projects.yaml:{line}: " in str(error)
     assert message in str(error)

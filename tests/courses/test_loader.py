@@ -63,13 +63,6 @@ def test_loads_the_whole_course(tmp_path: Path) -> None:
     assert text_item.answer == "none"
 
 
-def test_course_is_frozen(tmp_path: Path) -> None:
-    course, _ = load_course(write_course(tmp_path), SKILLS)
-    assert course is not None
-    with pytest.raises(AttributeError):
-        course.pass_mark = 1  # type: ignore[misc]
-
-
 def test_practice_is_optional_and_rate_too(tmp_path: Path) -> None:
     folder = write_course(tmp_path)
     course_yaml = folder / "course.yaml"
