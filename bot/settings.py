@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,6 +28,7 @@ HINTS = {
     "WEBHOOK_URL": "use the public https URL Telegram should post updates to",
     "WEBHOOK_SECRET": "use 1-256 characters of A-Z, a-z, 0-9, _ and -",
     "TIMEZONE": "use an IANA time zone name such as Asia/Kabul or Europe/Kyiv",
+    "INVITE_DAYS": "use a whole number of days from 1 to 365",
 }
 
 
@@ -42,6 +44,7 @@ class Settings(BaseSettings):
     telegram_api_base: str | None = None
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     default_locale: str = "en"
+    invite_days: int = Field(default=14, ge=1, le=365)  # how long a new invite link works
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_host: str = "127.0.0.1"
@@ -127,6 +130,10 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def invite_lifetime(self) -> timedelta:
+        return timedelta(days=self.invite_days)
 
     def sqlite_path(self) -> Path | None:
         prefix = "sqlite+aiosqlite:///"
