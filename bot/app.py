@@ -24,7 +24,7 @@ from bot.middlewares import (
 from bot.processing import Handled, UpdateProcessor
 from bot.receiving import poll, webhook_handler
 from bot.settings import Settings
-from core import db
+from core import crypto, db
 from core.clock import Clock, SystemClock
 from courses.library import CourseLibrary, load_library
 
@@ -48,6 +48,7 @@ class Runtime:
     def create(
         cls, settings: Settings, clock: Clock | None = None, library: CourseLibrary | None = None
     ) -> Runtime:
+        crypto.configure(settings.encryption_key_list() or [crypto.local_key()])
         engine = db.create_engine(settings.database_url)
         return cls(
             settings,

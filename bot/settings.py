@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.crypto import valid_key
 from core.locales import CATALOG_LOCALES
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/rafiq.sqlite3"
@@ -20,6 +21,8 @@ _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 HINTS = {
     "BOT_TOKEN": "set it to the token @BotFather gave you (digits:letters), or unset it to use the "
     "offline sandbox",
+    "ENCRYPTION_KEYS": "give Fernet keys separated by commas, newest first; make one with "
+    "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'",
     "DATABASE_URL": "use sqlite+aiosqlite:///path/to/file.sqlite3 or "
     "postgresql+asyncpg://user@host:5432/dbname",
     "TELEGRAM_API_BASE": "use a base URL such as http://127.0.0.1:8081",
@@ -40,6 +43,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     bot_token: SecretStr | None = None
+    # Keys for names stored encrypted, newest first; unset: a key kept in data/ (sandbox, tests)
+    encryption_keys: SecretStr | None = None
     database_url: str = DEFAULT_DATABASE_URL
     telegram_api_base: str | None = None
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
@@ -60,6 +65,18 @@ class Settings(BaseSettings):
         if not _TOKEN.match(str(value)):
             raise ValueError("malformed token")
         return value
+
+    @field_validator("encryption_keys", mode="before")
+    @classmethod
+    def _encryption_keys(cls, value: object) -> object:
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if value in (None, ""):
+            return None
+        keys = [part.strip() for part in str(value).split(",") if part.strip()]
+        if not keys or not all(valid_key(key) for key in keys):
+            raise ValueError("not a list of Fernet keys")
+        return ",".join(keys)
 
     @field_validator("redis_url", mode="before")
     @classmethod
@@ -126,6 +143,12 @@ class Settings(BaseSettings):
         if self.webhook_url and self.webhook_secret is None:
             raise ValueError("WEBHOOK_SECRET: webhook mode refuses to start without a secret")
         return self
+
+    def encryption_key_list(self) -> list[str]:
+        """The configured keys, newest first (empty when ENCRYPTION_KEYS is unset)."""
+        if self.encryption_keys is None:
+            return []
+        return self.encryption_keys.get_secret_value().split(",")
 
     @property
     def zone(self) -> ZoneInfo:

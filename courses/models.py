@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from core.crypto import EncryptedText
 from core.dbtypes import UTCDateTime
 
 
@@ -118,7 +119,7 @@ class Certificate(SQLModel, table=True):
         sa_column=Column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
     )
     course_id: str = Field(max_length=40)
-    name: str = Field(max_length=512)  # encrypted at rest
+    name: str = Field(sa_type=EncryptedText(512))
     locale: str = Field(max_length=8)
     issued_at: datetime = Field(sa_type=UTCDateTime)
 

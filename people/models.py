@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from core.crypto import EncryptedText
 from core.dbtypes import UTCDateTime
 
 
@@ -52,7 +53,7 @@ class User(SQLModel, table=True):
     role: str = Field(default=Role.MEMBER, max_length=16)
     cohort_id: int | None = Field(default=None, foreign_key="cohorts.id", index=True)
     organisation_id: int | None = Field(default=None, foreign_key="organisations.id")
-    display_name: str | None = Field(default=None, max_length=512)  # encrypted at rest
+    display_name: str | None = Field(default=None, sa_type=EncryptedText(512))
     consented_at: datetime = Field(sa_type=UTCDateTime)
 
 

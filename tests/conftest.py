@@ -26,6 +26,8 @@ from core.clock import ManualClock
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 DATABASES = ["sqlite", "postgres"]
+# Encrypts names at rest in tests; never a real key.
+TEST_ENCRYPTION_KEY = "2U4XolCrVSxCMd07Ql2fGiAPqkMK-RkSNr1RVR1_sTk="
 
 
 @pytest.hookimpl(wrapper=True)
@@ -99,7 +101,12 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 async def runtime(database_url: str, clock: ManualClock) -> AsyncIterator[Runtime]:
-    settings = load_settings(database_url=database_url, admin_ids="900", _env_file=None)
+    settings = load_settings(
+        database_url=database_url,
+        admin_ids="900",
+        encryption_keys=TEST_ENCRYPTION_KEY,
+        _env_file=None,
+    )
     rt = Runtime.create(settings, clock=clock)
     yield rt
     await rt.close()
