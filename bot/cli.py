@@ -40,6 +40,13 @@ def _parser() -> argparse.ArgumentParser:
         "check",
         help="validate every course under courses/content/; names file and line for each problem",
     )
+    keys = sub.add_parser("keys", help="encryption keys of the names stored (ENCRYPTION_KEYS)")
+    keys_sub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    keys_sub.add_parser(
+        "rotate",
+        help="re-encrypt every stored name with the newest key (the first of ENCRYPTION_KEYS); "
+        "also encrypts names stored before encryption",
+    )
     i18n = sub.add_parser("i18n", help="translation catalogs under locales/")
     i18n_sub = i18n.add_subparsers(dest="i18n_command", metavar="ACTION", required=True)
     i18n_sub.add_parser(
@@ -81,11 +88,22 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(db.upgrade(settings.database_url))
         print("Database is at the newest schema.")
         return 0
+    if command == "keys":
+        count = asyncio.run(_rotate_keys(settings))
+        print(f"Re-encrypted {count} names with the newest key.")
+        return 0
     if command == "run":
         if settings.bot_token is None:
             print(
                 "Configuration error: BOT_TOKEN: missing; "
                 "set it to the token @BotFather gave you, or use `python -m bot sandbox`",
+                file=sys.stderr,
+            )
+            return 2
+        if not settings.encryption_keys:
+            print(
+                "Configuration error: ENCRYPTION_KEYS: missing; talking to Telegram needs keys "
+                "of your own for the names stored (the key in data/ is for the sandbox only)",
                 file=sys.stderr,
             )
             return 2
@@ -96,6 +114,24 @@ def main(argv: list[str] | None = None) -> int:
     first_user = (getattr(args, "user", "Amina"), getattr(args, "lang", "ar"))
     asyncio.run(run_sandbox(settings, first_user=first_user))
     return 0
+
+
+async def _rotate_keys(settings: Settings) -> int:
+    from sqlmodel import SQLModel
+
+    import bot.schema  # noqa: F401 - every table with a name column
+    from core import crypto, db
+
+    await db.upgrade(settings.database_url)
+    crypto.configure(settings.encryption_key_list() or [crypto.local_key()])
+    engine = db.create_engine(settings.database_url)
+    try:
+        async with db.session_factory(engine)() as session:
+            count = await crypto.rotate(session, SQLModel.metadata)
+            await session.commit()  # a command, not an update: this is its boundary
+    finally:
+        await engine.dispose()
+    return count
 
 
 async def _run(settings: Settings) -> None:

@@ -10,6 +10,7 @@ from handlers import (
     menu,
     onboarding,
     practice,
+    privacy,
 )
 
 
@@ -18,6 +19,7 @@ def build_router() -> Router:
     root.message.filter(F.chat.type == "private")
     for routes in (
         onboarding.router,
+        privacy.router,
         certificates.router,
         coordination.admin_router,
         coordination.coordinator_router,

@@ -33,6 +33,8 @@ def help_text(member: Member) -> str:
         _("/learn - courses"),
         _("/language - change the language"),
         _("/verify CODE - check a certificate"),
+        _("/mydata - a copy of everything Rafiq holds about you"),
+        _("/deleteme - erase your data"),
         _("/help - this help"),
     ]
     if member.is_coordinator:
@@ -51,7 +53,16 @@ def help_text(member: Member) -> str:
             _("/org_new NAME - create a partner organisation"),
             _("/coordinator_add USER_ID ORGANISATION - make someone a coordinator"),
         ]
-    lines += ["", _("Questions? Ask your coordinator at your partner organisation.")]
+    lines += [
+        "",
+        _(
+            "Rafiq stores your Telegram id, language, group, course progress, quiz and practice "
+            "answers, skills, training pay, your name for certificates (encrypted) and your "
+            "certificates. /mydata sends you all of it; /deleteme erases it."
+        ),
+        "",
+        _("Questions? Ask your coordinator at your partner organisation."),
+    ]
     return "\n".join(lines)
 
 

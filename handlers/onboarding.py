@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from aiogram import F
 from aiogram.filters import CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +17,7 @@ from core.locales import CATALOG_LOCALES
 from handlers.callbacks import Consent, PickLanguage
 from handlers.commands import install_commands_for
 from handlers.keyboards import language_picker, main_menu
+from handlers.privacy import erase_member, erased_text, refused_text
 from handlers.routing import Routes
 from handlers.screens import Screen, present
 from people import accounts
@@ -56,13 +58,16 @@ def consent_text() -> str:
     return _(
         "Before we start, please read what Rafiq stores and why.\n\n"
         "We store your Telegram id, the language you choose, the group you joined, your course "
-        "progress, your quiz and practice answers and the name you give for certificates, so "
-        "that we can show you your courses, tasks and earnings and issue your certificates. "
-        "Later we will also store your answers to paid tasks and your payout details "
-        "(encrypted).\n\n"
+        "progress, your quiz answers, your practice answers, your skills, the training pay you "
+        "earn, the name you give for certificates (encrypted) and your certificates. "
+        "We also keep the messages you send the bot until they are handled, a question the bot "
+        "is waiting for you to answer, and, if you become a coordinator, the invite links you "
+        "create and a record of your actions. We use this to show you your courses, tasks and "
+        "earnings and to issue your certificates.\n\n"
         "We do not store your phone number, your contacts or your location. "
-        "Your coordinator at your partner organisation can see your progress. "
-        "You can ask to have your data deleted at any time.\n\n"
+        "Your coordinator at your partner organisation can see your progress.\n\n"
+        "Send /mydata at any time for a copy of all of it, and /deleteme to erase it. "
+        "Payment records are kept without your name, because accounting requires them.\n\n"
         "Do you agree?"
     )
 
@@ -137,8 +142,20 @@ async def accepted(
 
 
 @router.callback_query(Consent.filter(~F.accept))
-async def declined(query: CallbackQuery, callback_data: Consent, session: AsyncSession) -> None:
+async def declined(
+    query: CallbackQuery,
+    callback_data: Consent,
+    session: AsyncSession,
+    member: Member | None,
+    state: FSMContext,
+) -> None:
     locale = callback_data.locale if callback_data.locale in CATALOG_LOCALES else "en"
+    if member is not None:  # an older consent screen, after agreeing: erase, as /deleteme does
+        erased = await erase_member(session, state, member.id)
+        text = refused_text() if erased is None else erased_text(erased)
+        await present(query, Screen(text), session)
+        await query.answer()
+        return
     with use_locale(locale):
         text = _(
             "Understood. Nothing about you has been stored. Send /start if you change your mind."
