@@ -99,10 +99,30 @@ def build_dispatcher(runtime: Runtime) -> Dispatcher:
     return dispatcher
 
 
-async def on_startup(bot: Bot) -> None:
+async def on_startup(bot: Bot, runtime: Runtime | None = None) -> None:
     from bot.commands import install_default_commands
 
     await install_default_commands(bot)
+    if runtime is not None:
+        await sync_roles(runtime, bot)
+
+
+async def sync_roles(runtime: Runtime, bot: Bot) -> None:
+    """Admin roles follow ADMIN_IDS both ways before any update is handled; menus follow."""
+    from aiogram.exceptions import TelegramAPIError
+
+    from handlers.commands import install_commands_for
+    from people import accounts
+
+    async with runtime.gate.held(), runtime.sessions() as session:
+        changed = await accounts.sync_roles(session, runtime.settings.admin_ids, runtime.clock)
+        await session.commit()
+    for member in changed:
+        log.info("role of user %s now %s (ADMIN_IDS)", member.id, member.role)
+        try:
+            await install_commands_for(bot, member, refresh=True)
+        except TelegramAPIError:  # the menu is a convenience; the role is checked per update
+            log.warning("could not update the command menu of user %s", member.id)
 
 
 class PollingBot:
@@ -138,7 +158,7 @@ class PollingBot:
         runtime = self.runtime
         self._bot = build_bot(self.token, self.api_base, runtime.sleep)
         dispatcher = build_dispatcher(runtime)
-        await on_startup(self._bot)
+        await on_startup(self._bot, runtime)
         self._processor = UpdateProcessor(
             runtime.sessions,
             runtime.gate,
@@ -213,7 +233,7 @@ async def run_webhook(
             bot, runtime.sessions, runtime.gate, runtime.clock, secret, processor.submit
         ),
     )
-    await on_startup(bot)
+    await on_startup(bot, runtime)
     await bot.set_webhook(
         settings.webhook_url + WEBHOOK_PATH,
         secret_token=secret,

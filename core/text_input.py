@@ -12,7 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from core.bidi import BIDI_CONTROLS, isolate
+from core.bidi import BIDI_CONTROLS, is_rtl, isolate
+from core.i18n import current_locale
 
 ZWNJ, ZWJ = "\u200c", "\u200d"  # Persian and Arabic spelling needs them between letters
 # Letters (category Lo) that draw nothing: Hangul fillers and the halfwidth filler.
@@ -112,9 +113,17 @@ def parse_number(text: str, *, low: int = 0, high: int = 2**63 - 1) -> int | Non
     return value if low <= value <= high else None
 
 
-def excerpt(text: object, limit: int = EXCERPT_LENGTH) -> str:
-    """What a reply may repeat of user input: cleaned, short, isolated from the sentence."""
+def has_rtl(text: str) -> bool:
+    return any(unicodedata.bidirectional(ch) in ("R", "AL", "AN") for ch in text)
+
+
+def excerpt(text: object, limit: int = EXCERPT_LENGTH, locale: str | None = None) -> str:
+    """What a reply may repeat of user input: cleaned and short, and isolated (FSI...PDI)
+    whenever its direction could differ from the sentence's: in a right-to-left message, or
+    when it holds right-to-left text."""
     cleaned = clean(str(text)).text
     if len(cleaned) > limit:
         cleaned = cap(cleaned, limit - 1) + ELLIPSIS
-    return isolate(cleaned)
+    if is_rtl(locale or current_locale()) or has_rtl(cleaned):
+        return isolate(cleaned)
+    return cleaned

@@ -125,7 +125,14 @@ async def name_for_certificates(
     """The answer to the name prompt: the name every certificate of this trainee shows."""
     try:
         await accounts.set_display_name(session, member.id, message.text or "")
-    except AccountError:
+    except AccountError as error:
+        if error.reason in ("invisible_name", "empty_name"):
+            await message.answer(
+                _(
+                    "I could not find any letters in that name, so a certificate would show "
+                    "nothing. Please send your name written with letters."
+                )
+            )
         await message.answer(name_prompt())
         return
     await state.clear()

@@ -20,11 +20,13 @@ COORDINATORS = (
     ("cohorts", N_("Your groups and invite links")),
     ("cohort_new", N_("Create a group")),
     ("invite", N_("New invite link for a group")),
+    ("invite_revoke", N_("Withdraw an invite link")),
     ("progress", N_("Course progress per group")),
 )
 ADMINS = (
     ("org_new", N_("Create a partner organisation")),
     ("coordinator_add", N_("Make someone a coordinator")),
+    ("audit", N_("Latest coordinator and admin actions")),
 )
 
 TELEGRAM_LANGUAGE = {"ar": "ar", "fa_AF": "fa", "uk": "uk", "en": "en"}
@@ -46,14 +48,17 @@ async def install_default_commands(bot: Bot) -> None:
         await bot.set_my_commands(_commands(EVERYONE), scope=BotCommandScopeDefault())
 
 
-async def install_commands_for(bot: Bot, member: Member) -> None:
-    """Coordinators (and admins) see their commands in their own chat only."""
+async def install_commands_for(bot: Bot, member: Member, *, refresh: bool = False) -> None:
+    """Coordinators (and admins) see their commands in their own chat only; someone who lost
+    the role (`refresh=True`) gets everyone's menu back."""
     pairs = EVERYONE
     if member.is_coordinator:
         pairs += COORDINATORS
     if member.is_admin:
         pairs += ADMINS
     if pairs == EVERYONE:
+        if refresh:
+            await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=member.id))
         return
     with use_locale(member.locale):
         await bot.set_my_commands(_commands(pairs), scope=BotCommandScopeChat(chat_id=member.id))
