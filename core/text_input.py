@@ -67,7 +67,8 @@ def clean(text: str, max_length: int | None = None) -> Cleaned:
     joined = "".join(
         ch for i, ch in enumerate(joined) if ch not in (ZWNJ, ZWJ) or _joiner_kept(joined, i)
     )
-    result = _SPACES.sub(" ", joined).strip()
+    # Removing a character can bring a letter and its mark together again: normalise once more.
+    result = _SPACES.sub(" ", unicodedata.normalize("NFC", joined)).strip()
     if max_length is None or len(result) <= max_length:
         return Cleaned(result)
     return Cleaned(cap(result, max_length), shortened=True)
