@@ -13,6 +13,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.flood import FloodLimit
 from bot.fsm_storage import build_storage
 from bot.middlewares import (
     CommitBeforeTelegram,
@@ -93,6 +94,8 @@ def build_dispatcher(runtime: Runtime) -> Dispatcher:
     # (and any state change) is part of the update's one transaction.
     dispatcher.update.outer_middleware.unregister(dispatcher.fsm)
     dispatcher.update.outer_middleware(context)
+    # Inside the update's boundary, so an update it ignores is still marked done.
+    dispatcher.update.outer_middleware(FloodLimit.from_settings(runtime.settings, runtime.clock))
     dispatcher.update.outer_middleware(dispatcher.fsm)
     dispatcher.errors.register(on_error)
     dispatcher.include_router(build_router())

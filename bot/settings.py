@@ -32,6 +32,9 @@ HINTS = {
     "WEBHOOK_SECRET": "use 1-256 characters of A-Z, a-z, 0-9, _ and -",
     "TIMEZONE": "use an IANA time zone name such as Asia/Kabul or Europe/Kyiv",
     "INVITE_DAYS": "use a whole number of days from 1 to 365",
+    "FLOOD_LIMIT": "use a whole number of updates, 0 for no limit",
+    "FLOOD_WINDOW_SECONDS": "use a number of seconds above 0",
+    "FLOOD_PAUSE_SECONDS": "use a number of seconds, 0 or more",
 }
 
 
@@ -56,6 +59,11 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     timezone: str = "UTC"
     redis_url: str | None = None  # aiogram's FSM storage in Redis; the database when unset
+    # Flood limit per user: more than FLOOD_LIMIT updates in FLOOD_WINDOW_SECONDS, and the bot
+    # says so once and ignores that user for FLOOD_PAUSE_SECONDS (FLOOD_LIMIT=0: no limit).
+    flood_limit: int = Field(default=60, ge=0)
+    flood_window_seconds: float = Field(default=30, gt=0)
+    flood_pause_seconds: float = Field(default=60, ge=0)
 
     @field_validator("bot_token", mode="before")
     @classmethod
