@@ -126,7 +126,7 @@ def _now(clock: Clock | None) -> datetime:
 def _clean_name(name: str, max_length: int = NAME_LENGTH) -> str:
     cleaned = text_input.clean_name(name, max_length)
     if cleaned is None:
-        raise AccountError("empty_name" if not text_input.clean(name).text else "invisible_name")
+        raise AccountError("invisible_name" if name.strip() else "empty_name")
     return cleaned.text
 
 
