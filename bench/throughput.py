@@ -180,7 +180,9 @@ async def prepare_user(user: SimUser, course: Course, start_page: int) -> None:
 
 
 async def run_bot(database: str, url: str, load: Load) -> Result:
-    settings = load_settings(database_url=url, admin_ids="900", _env_file=None)
+    settings = load_settings(
+        database_url=url, admin_ids="900", flood_limit=0, _env_file=None
+    )
     runtime = Runtime.create(settings)
     standin = StandIn(rate_limits=None)
     await standin.start()

@@ -27,6 +27,7 @@ from bot.receiving import poll, webhook_handler
 from bot.settings import Settings
 from core import crypto, db
 from core.clock import Clock, SystemClock
+from core.pseudonym import pseudonym
 from courses.library import CourseLibrary, load_library
 
 log = logging.getLogger(__name__)
@@ -121,11 +122,11 @@ async def sync_roles(runtime: Runtime, bot: Bot) -> None:
         changed = await accounts.sync_roles(session, runtime.settings.admin_ids, runtime.clock)
         await session.commit()
     for member in changed:
-        log.info("role of user %s now %s (ADMIN_IDS)", member.id, member.role)
+        log.info("role of user %s now %s (ADMIN_IDS)", pseudonym(member.id), member.role)
         try:
             await install_commands_for(bot, member, refresh=True)
         except TelegramAPIError:  # the menu is a convenience; the role is checked per update
-            log.warning("could not update the command menu of user %s", member.id)
+            log.warning("could not update the command menu of user %s", pseudonym(member.id))
 
 
 class PollingBot:

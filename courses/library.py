@@ -64,7 +64,7 @@ def load_library(
     try:
         projects = load_projects(projects_file)
     except CatalogError as error:
-        log.error("project catalog not loaded: %s", error)
+        log.error("project catalog not loaded: %s", str(error))
         projects = ()
     result = load_courses(content_root, known_skills(projects) if projects else None)
     for problem in result.problems:

@@ -176,7 +176,7 @@ async def verify(
             "Issued: {date}"
         ).format(
             code=embed(info.code),
-            name=embed(info.name),
+            name=embed(info.name) if info.name else _("(erased at the holder's request)"),
             course=title,
             date=format_date(info.issued_at.astimezone(settings.zone).date()),
         )

@@ -14,6 +14,8 @@ EVERYONE = (
     ("learn", N_("Courses")),
     ("language", N_("Change the language")),
     ("verify", N_("Check a certificate")),
+    ("mydata", N_("A copy of everything Rafiq holds about you")),
+    ("deleteme", N_("Erase your data")),
     ("help", N_("Help")),
 )
 COORDINATORS = (

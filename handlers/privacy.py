@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from core.clock import Clock
-from core.i18n import _
+from core.i18n import _, embed, ngettext
 from handlers.filters import IsMember
 from handlers.routing import Routes
 from handlers.screens import Screen, present
@@ -51,24 +51,33 @@ def erased_text(erased: Erased) -> str:
     ]
     if erased.payments_kept:
         lines.append(
-            _(
+            ngettext(
+                "Kept: {count} record of training pay, without your name or Telegram id, "
+                "because accounting requires payment records.",
                 "Kept: {count} records of training pay, without your name or Telegram id, "
-                "because accounting requires payment records."
-            ).format(count=erased.payments_kept)
+                "because accounting requires payment records.",
+                erased.payments_kept,
+            ).format(count=embed(erased.payments_kept))
         )
     if erased.certificates_kept:
         lines.append(
-            _(
+            ngettext(
+                "Kept: the code of your certificate ({count}), without your name or Telegram id, "
+                "so that the certificate you already have can still be checked with /verify.",
                 "Kept: the codes of your {count} certificates, without your name or Telegram id, "
-                "so that the certificates you already have can still be checked with /verify."
-            ).format(count=erased.certificates_kept)
+                "so that the certificates you already have can still be checked with /verify.",
+                erased.certificates_kept,
+            ).format(count=embed(erased.certificates_kept))
         )
     if erased.audit_entries_kept:
         lines.append(
-            _(
+            ngettext(
+                "Kept: the record of {count} action you took as a coordinator or admin, "
+                "because other people's data was concerned.",
                 "Kept: the record of {count} actions you took as a coordinator or admin, "
-                "because other people's data was concerned."
-            ).format(count=erased.audit_entries_kept)
+                "because other people's data was concerned.",
+                erased.audit_entries_kept,
+            ).format(count=embed(erased.audit_entries_kept))
         )
     lines.append(_("Send /start if you want to use Rafiq again."))
     return "\n\n".join(lines)

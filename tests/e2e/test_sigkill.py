@@ -21,21 +21,28 @@ from core import db
 from people.models import Cohort, Invite, Organisation, Role, User
 from standin.client import SimUser
 from standin.server import StandIn
+from tests.conftest import TEST_ENCRYPTION_KEY
 from tests.e2e.conftest import TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
 COORDINATORS = (501, 502, 503, 504)
 PER_USER = 5  # 4 users x 5 = 20 updates
 DEADLINE = 60.0
+OUR_SETTINGS = ("WEBHOOK_", "BOT_", "DATABASE_", "REDIS_", "TELEGRAM_", "ENCRYPTION_")
 
 
 def _start_bot(standin: StandIn, database_url: str, log: Path) -> subprocess.Popen[bytes]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("WEBHOOK_", "BOT_", "DATABASE_", "REDIS_", "TELEGRAM_"))
+        if not key.startswith(OUR_SETTINGS)
     }
-    env.update(BOT_TOKEN=TOKEN, TELEGRAM_API_BASE=standin.api_base, DATABASE_URL=database_url)
+    env.update(
+        BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE=standin.api_base,
+        DATABASE_URL=database_url,
+        ENCRYPTION_KEYS=TEST_ENCRYPTION_KEY,
+    )
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "run"],
         cwd=ROOT,
