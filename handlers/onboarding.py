@@ -16,6 +16,7 @@ from core.i18n import _, embed, use_locale
 from core.locales import CATALOG_LOCALES
 from handlers.callbacks import Consent, PickLanguage
 from handlers.commands import install_commands_for
+from handlers.coordination import invite_problem_text
 from handlers.keyboards import language_picker, main_menu
 from handlers.privacy import erase_member, erased_text, refused_text
 from handlers.routing import Routes
@@ -86,20 +87,26 @@ def consent_keyboard(locale: str, invite: str):
 
 @router.message(CommandStart())
 async def start(
-    message: Message, command: CommandObject, session: AsyncSession, member: Member | None
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    member: Member | None,
+    clock: Clock,
 ) -> None:
     code = (command.args or "").strip()
-    valid = await accounts.find_invite(session, code) if code else None
-    if code and valid is None:
-        await message.answer(invalid_invite_text())
+    check = await accounts.check_invite(session, code, clock) if code else None
+    valid = check is not None and check.problem is None
+    cohort = None
+    if member is not None and valid:  # the write comes before the first reply
+        cohort = await accounts.join_by_invite(session, member.id, code, clock)
+    if check is not None and not valid:
+        await message.answer(invite_problem_text(check.problem))
     if member is None:
         invite = code if valid else ""
         await message.answer(choose_language_text(), reply_markup=language_picker(invite))
         return
-    if valid is not None:
-        cohort = await accounts.join_by_invite(session, member.id, code)
-        if cohort is not None:
-            await message.answer(joined_text(cohort))
+    if cohort is not None:
+        await message.answer(joined_text(cohort))
     await message.answer(menu_text(), reply_markup=main_menu())
 
 

@@ -213,3 +213,21 @@ async def test_admins_read_the_audit_log_coordinators_cannot(
         "role_sync",
     ]
     assert "22/11/2026" in lines[1] or "11/22/26" in lines[1]
+async def test_a_link_that_no_longer_works_says_why_in_the_users_language(
+    onboard: Onboard, runtime: Runtime, clock: ManualClock, standin: object
+) -> None:
+    _, coordinator = await _coordinator(onboard)
+    await coordinator.send("/cohort_new Lviv")
+    code = _code(coordinator.last.text)
+    clock.advance(timedelta(days=15))
+    user = standin.user(43, language_code="uk")  # type: ignore[attr-defined]
+    events = await user.send(f"/start {code}")
+    texts = [e.message.text for e in events if e.kind == "message"]
+    assert texts[0] == t(
+        "uk",
+        "This invite link has expired. You can still use Rafiq; ask your coordinator for a "
+        "new link to join your group.",
+    )
+    member = await onboard(44, "en")
+    await member.send(f"/start {code}")
+    assert member.messages[-2].text.startswith("This invite link has expired.")
