@@ -1,9 +1,10 @@
-"""The platform course says only what the bot does now, and its privacy lesson matches /mydata
-and /deleteme in every language."""
+"""The platform and annotation-basics courses say only what the bot does now, and the platform
+course's privacy lesson matches /mydata and /deleteme in every language."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pytest
 
@@ -51,6 +52,9 @@ def english_units(course: Course) -> list[tuple[str, str]]:
         parts = [question.text["en"], question.explanation["en"]]
         parts += [option.text["en"] for option in question.options]
         units.append((question.id, "\n".join(parts)))
+    if course.practice is not None:
+        units.append(("practice intro", course.practice.intro["en"]))
+        units += [(f"practice {item.id}", item.feedback["en"]) for item in course.practice.items]
     return units
 
 
@@ -121,3 +125,87 @@ def test_the_data_questions_match_the_privacy_lesson(course: Course) -> None:
         assert "/mydata" in location.explanation[locale], locale
         assert "/deleteme" in right.text[locale], locale
         assert "/deleteme" in erase.explanation[locale], locale
+
+
+# Annotation basics: paid tasks, the Earnings screen and payouts do not exist yet.
+NO_PAYOUTS_YET = {
+    "weekly payouts": re.compile(r"\bweekly\b|once\s+a\s+week|every\s+week", re.IGNORECASE),
+    "a payout schedule": re.compile(r"\bpayouts?\b|paid\s+out", re.IGNORECASE),
+    "tap Earnings": re.compile(r"tap\s+\W*earnings", re.IGNORECASE),
+    "hourly rate": ABSENT_FEATURES["hourly rate"],
+    "paid work as open": re.compile(r"opens?\s+paid|paid\s+(work|tasks?)\s+(is|are)\s+open", re.I),
+}
+
+
+def payout_claims(text: str) -> list[str]:
+    """What in ``text`` describes payouts, the Earnings screen or paid work as present."""
+    return [name for name, pattern in NO_PAYOUTS_YET.items() if pattern.search(text)]
+
+
+@pytest.fixture(scope="module")
+def annotation() -> Course:
+    loaded, problems = load_course(DEFAULT_CONTENT_ROOT / "annotation-basics", None)
+    assert problems == [] and loaded is not None
+    return loaded
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Payouts are made once a week.",
+        "How often are payouts made?",
+        "Your earnings appear in the bot as you work: tap Earnings to see them at any time.",
+        "Tap 💰 Earnings to see what you earned.",
+        "Your hourly rate is shown in the bot.",
+        "Passing opens paid image-labelling work.",
+    ],
+)
+def test_the_payout_check_finds_what_the_bot_does_not_do(text: str) -> None:
+    assert payout_claims(text) != []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Paid tasks are not open in the bot yet.",
+        "Earnings is not open yet either. If you have a question about pay, ask your coordinator.",
+        "Rafiq records training pay in your account once for each practice answer.",
+    ],
+)
+def test_the_payout_check_lets_true_sentences_pass(text: str) -> None:
+    assert payout_claims(text) == []
+
+
+def test_the_english_annotation_course_promises_no_payouts_or_earnings_screen(
+    annotation: Course,
+) -> None:
+    claims = {
+        where: found
+        for where, text in english_units(annotation)
+        if (found := payout_claims(text) + untrue_claims(text))
+    }
+    assert claims == {}
+
+
+def numbers(text: str) -> set[int]:
+    """The whole numbers written in ``text``, in any script's digits (Arabic-Indic, Persian)."""
+    latin = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+    return {int(found) for found in re.findall(r"\d+", latin)}
+
+
+def test_the_annotation_course_states_the_training_rate_and_cooldown_of_course_yaml(
+    annotation: Course,
+) -> None:
+    practice = annotation.practice
+    assert practice is not None and practice.currency == "USD"
+    cents = practice.rate_minor
+    minutes = int(annotation.retry_cooldown.total_seconds() // 60)
+    lesson = next(lesson for lesson in annotation.lessons if lesson.id == "pay-quality")
+    ready = next(lesson for lesson in annotation.lessons if lesson.id == "ready")
+    questions = {question.id: question for question in annotation.quiz}
+    for locale in LOCALES:
+        assert cents in numbers(lesson.pages[0].text[locale]), locale
+        assert cents in numbers(questions["q7"].explanation[locale]), locale
+        assert minutes in numbers(questions["q8"].explanation[locale]), locale
+        assert minutes in numbers(ready.pages[1].text[locale]), locale
+    assert f"{cents} US cents" in lesson.pages[0].text["en"]
