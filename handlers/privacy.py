@@ -46,9 +46,16 @@ def erased_text(erased: Erased) -> str:
     lines = [
         _(
             "Your data has been erased: your account, group, course progress, answers, skills "
-            "and your name. Your group's statistics no longer count you."
+            "and your name."
         )
     ]
+    if erased.figures_kept:
+        lines.append(
+            _(
+                "Kept: which courses you started and finished and your quiz scores, without your "
+                "name or Telegram id, so that your group's statistics stay correct."
+            )
+        )
     if erased.payments_kept:
         lines.append(
             ngettext(

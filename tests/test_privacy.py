@@ -31,6 +31,7 @@ from tasks.models import MoneyOwed
 ME, OTHER = 501, 502
 NAMES = {ME: "Zarmina Haidari", OTHER: "Olena Bondar"}
 NAME = NAMES[ME]
+TYPED = {ME: "my sister's flat in Kabul", OTHER: "a room in Lviv"}
 # What the English statements must name for each table that can hold something about a person.
 STATEMENTS = {
     "users": ["Telegram id", "language", "group", "name"],
@@ -123,6 +124,7 @@ async def _person(runtime: Runtime, clock: ManualClock, user_id: int, cohort_id:
                 FsmState(
                     key=f"fsm:{user_id}:{user_id}:default",
                     state="CertificateName:waiting",
+                    data=f'{{"typed": "{TYPED[user_id]}"}}',
                     updated_at=now,
                 ),
                 InboxUpdate(
@@ -153,14 +155,19 @@ async def _world(runtime: Runtime, clock: ManualClock) -> int:
 
 
 async def _rows_naming(runtime: Runtime, user_id: int) -> dict[str, list[tuple]]:
-    """Every row of every table with the person's id or name in any column (names decrypted)."""
+    """Every row of every table with the person's id, name or words in any column (names
+    decrypted)."""
     found: dict[str, list[tuple]] = {}
     async with runtime.sessions() as session:
         for table in SQLModel.metadata.sorted_tables:
             for row in (await session.execute(select(table))).all():
                 values = [str(v) for v in row]
                 if any(
-                    v == str(user_id) or f":{user_id}:" in v or NAMES[user_id] in v for v in values
+                    v == str(user_id)
+                    or f":{user_id}:" in v
+                    or NAMES[user_id] in v
+                    or TYPED[user_id] in v
+                    for v in values
                 ):
                     found.setdefault(table.name, []).append(tuple(row))
     return found
@@ -196,7 +203,9 @@ async def test_export_holds_everything_and_erase_leaves_only_pseudonymous_rows(
     async with runtime.sessions() as session:
         erased = await privacy.erase(session, ME, SQLModel.metadata)
         await session.commit()
-    assert erased == privacy.Erased(payments_kept=1, certificates_kept=1, audit_entries_kept=0)
+    assert erased == privacy.Erased(
+        payments_kept=1, certificates_kept=1, audit_entries_kept=0, figures_kept=2
+    )
     assert await _rows_naming(runtime, ME) == {}
     async with runtime.sessions() as session:
         money = (await session.execute(select(MoneyOwed).order_by(MoneyOwed.id))).scalars().all()
@@ -206,13 +215,51 @@ async def test_export_holds_everything_and_erase_leaves_only_pseudonymous_rows(
         assert (await privacy.export(session, ME, SQLModel.metadata, clock))["tables"] == {
             name: [] for name in data["tables"]
         }
-        # Coordinators' figures count the people who remain: the other trainee, unchanged.
         stats_after = await figures.cohort_progress(session, organisation_id, runtime.library)
+        stand_ins = (await session.execute(select(User).where(User.id < 0))).scalars().all()
+    # The coordinator's figures are the same: what they count was handed to a stand-in.
     [lviv_before] = stats_before
-    [lviv_after] = stats_after
-    assert (lviv_before.started, lviv_before.completed) == (2, 2)
-    assert (lviv_after.started, lviv_after.completed, lviv_after.passed_attempts) == (1, 1, 1)
+    assert (lviv_before.started, lviv_before.completed, lviv_before.passed_attempts) == (2, 2, 2)
+    assert stats_after == stats_before
+    [stand_in] = stand_ins
+    assert privacy.is_stand_in(stand_in.id) and stand_in.id < -(2**52)  # no Telegram id is
+    assert stand_in.display_name is None and stand_in.role == "member"
+    assert stand_in.consented_at == clock.now().replace(hour=0)  # the day, not the moment
+    stand_in_rows = await _rows_of(runtime, stand_in.id)
+    assert set(stand_in_rows) == {"users", "course_progress", "quiz_attempts"}
+    assert not any(
+        value == clock.now() or value in (NAME, "privacy")
+        for rows in stand_in_rows.values()
+        for row in rows
+        for value in row.values()
+    )
     assert await _rows_naming(runtime, OTHER) != {}
+
+
+async def _rows_of(runtime: Runtime, user_id: int) -> dict[str, list[dict]]:
+    found: dict[str, list[dict]] = {}
+    async with runtime.sessions() as session:
+        for table, column in privacy.person_columns(SQLModel.metadata):
+            rows = (await session.execute(select(table).where(column == user_id))).mappings()
+            found.setdefault(table.name, []).extend(dict(row) for row in rows)
+    return {name: rows for name, rows in found.items() if rows}
+
+
+async def test_a_person_in_no_group_leaves_no_stand_in(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    await _world(runtime, clock)
+    async with runtime.sessions() as session:
+        await session.execute(text("UPDATE users SET cohort_id = NULL WHERE id = :id"), {"id": ME})
+        await session.commit()
+    async with runtime.sessions() as session:
+        erased = await privacy.erase(session, ME, SQLModel.metadata)
+        await session.commit()
+    assert erased.figures_kept == 0
+    async with runtime.sessions() as session:
+        users = (await session.execute(select(User.id))).scalars().all()
+    assert users == [OTHER]
+    assert await _rows_naming(runtime, ME) == {}
 
 
 async def test_a_coordinator_is_not_erased_while_holding_the_role(
