@@ -22,6 +22,7 @@ from core.clock import Clock, SystemClock
 from core.locales import CATALOG_LOCALES
 from people import audit
 from people.models import Cohort, Invite, Organisation, Role, User
+from people.privacy import STAND_IN_BELOW
 
 INVITE_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -565,7 +566,12 @@ async def list_cohorts(
     session: AsyncSession, coordinator: Member, clock: Clock | None = None
 ) -> list[CohortSummary]:
     organisation_id = _require_coordinator(coordinator)
-    members = select(User.cohort_id, func.count().label("n")).group_by(User.cohort_id).subquery()
+    members = (
+        select(User.cohort_id, func.count().label("n"))
+        .where(User.id >= STAND_IN_BELOW)  # people, not the stand-ins of erased members
+        .group_by(User.cohort_id)
+        .subquery()
+    )
     rows = (
         await session.execute(
             select(Cohort.id, Cohort.name, func.coalesce(members.c.n, 0))
