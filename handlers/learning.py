@@ -170,9 +170,10 @@ def passed_screen(
     if opened:
         names = ", ".join(local(p.title) for p in opened)
         lines.append(
-            _("Paid work that needs this course is now open to you: {projects}.").format(
-                projects=names
-            )
+            _(
+                "Projects that need this course are now open to you in Work: {projects}. "
+                "Their paid tasks will appear there when the work opens."
+            ).format(projects=names)
         )
     builder = InlineKeyboardBuilder()
     builder.button(text=_("🎓 My certificate"), callback_data=GetCertificate(course=course.id))
