@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 
 import pytest
 
-from bot.app import PollingBot, Runtime
+from bot.app import WEBHOOK_PATH, PollingBot, Runtime, run_webhook
+from bot.settings import load_settings
 from core.i18n import gettext, use_locale
 from standin.client import SimUser
 from standin.server import StandIn
@@ -30,6 +35,47 @@ async def polling(runtime: Runtime, standin: StandIn) -> AsyncIterator[PollingBo
     await bot.start()
     yield bot
     await bot.stop()
+
+
+@dataclass(frozen=True)
+class WebhookBot:
+    runtime: Runtime
+    endpoint: str  # where the stand-in posts updates
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+async def webhook(standin: StandIn, database_url: str) -> AsyncIterator[WebhookBot]:
+    """The real bot in webhook mode on a free local port, the stand-in pushing to it."""
+    port = _free_port()
+    settings = load_settings(
+        _env_file=None,
+        database_url=database_url,
+        bot_token=TOKEN,
+        admin_ids="900",
+        telegram_api_base=standin.api_base,
+        webhook_url=f"http://127.0.0.1:{port}",
+        webhook_secret="s3cret_for-tests",
+        webhook_port=port,
+    )
+    runtime = Runtime.create(settings)
+    ready = asyncio.Event()
+    server = asyncio.create_task(
+        run_webhook(runtime, ready, on_handled=standin.handled_reporter(TOKEN))
+    )
+    try:
+        await asyncio.wait_for(ready.wait(), timeout=10)
+        yield WebhookBot(runtime, f"http://127.0.0.1:{port}{WEBHOOK_PATH}")
+    finally:
+        server.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await server
+        await runtime.close()
 
 
 def t(locale: str, message: str) -> str:

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
 
 from sqlalchemy import func, select
 
-from bot.app import PollingBot, Runtime, run_webhook
+from bot.app import PollingBot, Runtime
 from bot.inbox import InboxUpdate
-from bot.settings import load_settings
 from people.models import Cohort, Invite
 from standin.client import SimUser
 from standin.server import StandIn
-from tests.e2e.conftest import TOKEN, Onboard
+from tests.e2e.conftest import TOKEN, Onboard, WebhookBot
 
 
 async def _count(runtime: Runtime, model: type) -> int:
@@ -76,57 +73,29 @@ async def test_polling_a_restart_redelivers_and_nothing_is_done_twice(
     assert await _count(runtime, InboxUpdate) == first
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 async def test_webhook_a_redelivered_update_is_acted_on_once(
-    standin: StandIn, database_url: str
+    standin: StandIn, webhook: WebhookBot
 ) -> None:
-    port = _free_port()
-    settings = load_settings(
-        _env_file=None,
-        database_url=database_url,
-        bot_token=TOKEN,
-        admin_ids="900",
-        telegram_api_base=standin.api_base,
-        webhook_url=f"http://127.0.0.1:{port}",
-        webhook_secret="s3cret_for-tests",
-        webhook_port=port,
-    )
-    runtime = Runtime.create(settings)
-    ready = asyncio.Event()
-    server = asyncio.create_task(
-        run_webhook(runtime, ready, on_handled=standin.handled_reporter(TOKEN))
-    )
-    try:
-        await asyncio.wait_for(ready.wait(), timeout=10)
-        admin = standin.user(900, language_code="en")
-        await admin.send("/start")
-        await admin.press("English")
-        await admin.press("✅ I agree")
-        await admin.send("/org_new Hope NGO")
-        await admin.send("/coordinator_add 900 Hope NGO")
-        await admin.send("/cohort_new Lviv")
-        messages = _bot_messages(admin)
+    runtime = webhook.runtime
+    admin = standin.user(900, language_code="en")
+    await admin.send("/start")
+    await admin.press("English")
+    await admin.press("✅ I agree")
+    await admin.send("/org_new Hope NGO")
+    await admin.send("/coordinator_add 900 Hope NGO")
+    await admin.send("/cohort_new Lviv")
+    messages = _bot_messages(admin)
 
-        await _redeliver_last(standin, admin)  # done once the webhook answered 200
-        await _redeliver_last(standin, admin)
-        await asyncio.sleep(0)  # let a (wrongly) scheduled handling run before we look
-        async with runtime.sessions() as session:
-            pending = await session.scalar(
-                select(func.count())
-                .select_from(InboxUpdate)
-                .where(InboxUpdate.status == "pending")
-            )
-        assert pending == 0
-        assert await _count(runtime, Invite) == 1
-        assert await _count(runtime, Cohort) == 1
-        assert _bot_messages(admin) == messages
-    finally:
-        server.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await server
-        await runtime.close()
+    await _redeliver_last(standin, admin)  # done once the webhook answered 200
+    await _redeliver_last(standin, admin)
+    await asyncio.sleep(0)  # let a (wrongly) scheduled handling run before we look
+    async with runtime.sessions() as session:
+        pending = await session.scalar(
+            select(func.count())
+            .select_from(InboxUpdate)
+            .where(InboxUpdate.status == "pending")
+        )
+    assert pending == 0
+    assert await _count(runtime, Invite) == 1
+    assert await _count(runtime, Cohort) == 1
+    assert _bot_messages(admin) == messages
