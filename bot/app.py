@@ -86,7 +86,6 @@ def build_dispatcher(runtime: Runtime) -> Dispatcher:
     )
     context = ContextMiddleware(
         runtime.sessions,
-        runtime.settings.admin_ids,
         runtime.settings.default_locale,
         runtime.clock,
         runtime.gate,
@@ -104,7 +103,7 @@ def build_dispatcher(runtime: Runtime) -> Dispatcher:
 
 
 async def on_startup(bot: Bot, runtime: Runtime | None = None) -> None:
-    from bot.commands import install_default_commands
+    from handlers.commands import install_default_commands
 
     await install_default_commands(bot)
     if runtime is not None:

@@ -41,13 +41,11 @@ class ContextMiddleware(BaseMiddleware):
     def __init__(
         self,
         sessions: SessionFactory,
-        admin_ids: frozenset[int],
         default_locale: str,
         clock: Clock,
         gate: WriteGate | None = None,
     ):
         self.sessions = sessions
-        self.admin_ids = admin_ids
         self.default_locale = default_locale
         self.clock = clock
         self.gate = gate
@@ -70,8 +68,6 @@ class ContextMiddleware(BaseMiddleware):
                 member = None
                 if telegram_user is not None:
                     member = await accounts.get_member(session, telegram_user.id)
-                    if member and telegram_user.id in self.admin_ids and not member.is_admin:
-                        member = await accounts.ensure_admin(session, telegram_user.id)
                 if member is not None:
                     locale = member.locale
                 else:

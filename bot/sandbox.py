@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.app import PollingBot, Runtime
-from bot.commands import install_commands_for
 from bot.settings import Settings
 from core import db
+from handlers.commands import install_commands_for
 from people import accounts
 from standin.client import SimUser
 from standin.server import StandIn

@@ -34,7 +34,6 @@ class UnitOfWork:
         self._holding_gate = False
         self.committed = False
         self._flushed_after_commit = False
-        self._before_commit: list[Step] = []
         self._after_reply: list[Step] = []
         event.listen(session.sync_session, "after_flush", self._on_flush)
 
@@ -54,10 +53,6 @@ class UnitOfWork:
             assert self._gate is not None
             self._gate.release()
 
-    def before_commit(self, step: Step) -> None:
-        """Run `step` inside the transaction, just before it commits (the inbox's done mark)."""
-        self._before_commit.append(step)
-
     def after_reply(self, step: Step) -> None:
         """Run `step` after the update, in a transaction of its own (a cache from Telegram)."""
         self._after_reply.append(step)
@@ -72,8 +67,6 @@ class UnitOfWork:
             await self.end_read()
             return
         try:
-            for step in self._before_commit:
-                await step(self.session)
             await self.session.commit()
         finally:
             self._release_gate()

@@ -142,15 +142,17 @@ def _require_admin(actor: Member | None) -> int | None:
     return actor.id if actor is not None else None
 
 
-async def ensure_admin(session: AsyncSession, user_id: int) -> Member | None:
-    """Promote a person listed in ADMIN_IDS. Redundant since `sync_roles` runs at every start
-    and `accept_consent` promotes listed newcomers; kept until the middleware stops calling it."""
-    user = await session.get(User, user_id)
-    if user is None:
-        return None
-    if user.role != Role.ADMIN:
-        user.role = Role.ADMIN
-    return _member(user)
+def _set_role(session: AsyncSession, clock: Clock, user: User, role: str) -> None:
+    """Change a role as the settings demand, with its audit entry (no person is the actor)."""
+    audit.record(
+        session,
+        clock,
+        actor_id=None,
+        action=audit.ROLE_SYNC,
+        object=f"user:{user.id}",
+        detail=f"{user.role}->{role}",
+    )
+    user.role = role
 
 
 async def sync_roles(session: AsyncSession, admin_ids: Iterable[int], clock: Clock) -> list[Member]:
@@ -179,15 +181,7 @@ async def sync_roles(session: AsyncSession, admin_ids: Iterable[int], clock: Clo
             new_role = Role.COORDINATOR if user.organisation_id is not None else Role.MEMBER
         if user.role == new_role:
             continue
-        audit.record(
-            session,
-            clock,
-            actor_id=None,
-            action=audit.ROLE_SYNC,
-            object=f"user:{user.id}",
-            detail=f"{user.role}->{new_role}",
-        )
-        user.role = new_role
+        _set_role(session, clock, user, new_role)
         changed.append(_member(user))
     return changed
 
@@ -287,15 +281,7 @@ async def accept_consent(
             assert user is not None
     user.locale = locale
     if is_admin and user.role != Role.ADMIN:
-        audit.record(
-            session,
-            clock,
-            actor_id=None,
-            action=audit.ROLE_SYNC,
-            object=f"user:{user.id}",
-            detail=f"{user.role}->{Role.ADMIN}",
-        )
-        user.role = Role.ADMIN
+        _set_role(session, clock, user, Role.ADMIN)
     cohort = await _use_invite(session, user, invite_code, clock) if invite_code else None
     return _member(user), cohort
 

@@ -29,13 +29,19 @@ async def _redeliver_last(standin: StandIn, user: SimUser) -> None:
     await asyncio.wait_for(pending.done, timeout=10)
 
 
-async def test_polling_a_redelivered_update_is_acted_on_once(
-    onboard: Onboard, standin: StandIn, polling: PollingBot, runtime: Runtime
-) -> None:
+async def _admin_with_a_group(onboard: Onboard) -> SimUser:
+    """An admin who made an organisation, became its coordinator and created a group last."""
     admin = await onboard(900, "en", name="Admin")
     await admin.send("/org_new Hope NGO")
     await admin.send("/coordinator_add 900 Hope NGO")
     await admin.send("/cohort_new Lviv")
+    return admin
+
+
+async def test_polling_a_redelivered_update_is_acted_on_once(
+    onboard: Onboard, standin: StandIn, polling: PollingBot, runtime: Runtime
+) -> None:
+    admin = await _admin_with_a_group(onboard)
     messages = _bot_messages(admin)
     assert await _count(runtime, Invite) == 1
 
@@ -58,10 +64,7 @@ async def test_polling_a_restart_redelivers_and_nothing_is_done_twice(
     onboard: Onboard, standin: StandIn, polling: PollingBot, runtime: Runtime
 ) -> None:
     """Telegram resends every update past the last confirmed offset after a restart."""
-    admin = await onboard(900, "en", name="Admin")
-    await admin.send("/org_new Hope NGO")
-    await admin.send("/coordinator_add 900 Hope NGO")
-    await admin.send("/cohort_new Lviv")
+    admin = await _admin_with_a_group(onboard)
     first = admin.last_update_id
     assert first is not None
     await polling.stop()
