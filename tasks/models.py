@@ -124,6 +124,7 @@ class WorkItem(SQLModel, table=True):
     content: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     image_id: int | None = Field(default=None, foreign_key="work_images.id")
     image_b_id: int | None = Field(default=None, foreign_key="work_images.id")
+    language: str | None = Field(default=None, max_length=8)  # only for workers who read it
     is_gold: bool = False
     gold: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     priority: int = 0

@@ -58,6 +58,7 @@ def upgrade() -> None:
         sa.Column("content", sa.JSON(), nullable=False),
         sa.Column("image_id", sa.Integer(), nullable=True),
         sa.Column("image_b_id", sa.Integer(), nullable=True),
+        sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
         sa.Column("is_gold", sa.Boolean(), nullable=False),
         sa.Column("gold", sa.JSON(), nullable=True),
         sa.Column("priority", sa.Integer(), nullable=False),
