@@ -1,0 +1,1 @@
+"""Tests of the micro-task work: projects, assignments, aggregation, export."""
