@@ -169,3 +169,21 @@ def _encode_to_fit(image: Image.Image, target_bytes: int) -> bytes:
         else:
             low = middle
     return encoded[QUALITY_LADDER[high]]
+
+
+def side_by_side(left: bytes, right: bytes, *, gap: int = 24) -> bytes:
+    """Two prepared pictures in one JPEG, left and right on white, each marked A and B."""
+    from PIL import ImageDraw
+
+    first, second = (Image.open(io.BytesIO(data)).convert("RGB") for data in (left, right))
+    height = max(first.height, second.height)
+    band = max(24, height // 10)
+    canvas = Image.new("RGB", (first.width + gap + second.width, height + band), _BACKGROUND)
+    canvas.paste(first, (0, band))
+    canvas.paste(second, (first.width + gap, band))
+    draw = ImageDraw.Draw(canvas)
+    draw.text((first.width // 2, band // 2), "A", fill=(0, 0, 0), anchor="mm")
+    draw.text((first.width + gap + second.width // 2, band // 2), "B", fill=(0, 0, 0), anchor="mm")
+    if max(canvas.size) > 1024:
+        canvas = ImageOps.contain(canvas, (1024, 1024), Image.Resampling.LANCZOS)
+    return _encode_to_fit(canvas, 80_000)

@@ -11,6 +11,7 @@ from handlers import (
     onboarding,
     practice,
     privacy,
+    work,
 )
 
 
@@ -25,6 +26,7 @@ def build_router() -> Router:
         coordination.coordinator_router,
         learning.router,
         practice.router,
+        work.router,
         menu.router,
         fallback.router,
     ):

@@ -82,3 +82,43 @@ class ItemAnswer(CallbackData, prefix="ia"):
 
 class PracticeNext(CallbackData, prefix="pn"):
     course: str
+
+
+class WorkOpen(CallbackData, prefix="wo"):
+    """A project's screen: its instructions, the rules, the worker's accuracy."""
+
+    project: str
+
+
+class WorkNext(CallbackData, prefix="wn"):
+    """The item the worker holds in the project, or a new one."""
+
+    project: str
+
+
+class WorkAnswer(CallbackData, prefix="wa"):
+    """An answer on assignment `a`: `i` indexes the project's answers (see handlers.work)."""
+
+    a: int
+    i: int
+
+
+class WorkToggle(CallbackData, prefix="wt"):
+    """Tagging: `m` is the set of labels chosen so far (bit i: answer i), `submit` sends it."""
+
+    a: int
+    m: int
+    submit: bool = False
+
+
+class WorkPutBack(CallbackData, prefix="wp"):
+    """Skip, not sure, or a report (reason); "menu" opens the report reasons."""
+
+    a: int
+    r: str
+
+
+class WorkLesson(CallbackData, prefix="wl"):
+    """The lesson that teaches a project, read from the work loop without moving progress."""
+
+    project: str

@@ -10,15 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.i18n import _, use_locale
 from core.locales import CATALOG_LOCALES, LANGUAGE_NAMES
 from courses.library import CourseLibrary
-from courses.quiz import skills as learned_skills
 from handlers.callbacks import ChangeLanguage, MenuAction
 from handlers.commands import install_commands_for
 from handlers.filters import IsMember
 from handlers.keyboards import back_to_menu, language_changer, main_menu
-from handlers.learning import local
 from handlers.onboarding import menu_text
 from handlers.routing import Routes
 from handlers.screens import Screen, present
+from handlers.work import work_screen
 from people import accounts
 from people.accounts import Member
 
@@ -78,18 +77,6 @@ def settings_keyboard():
     return builder.as_markup()
 
 
-def work_text(opened: list[str]) -> str:
-    if not opened:
-        return _(
-            "Paid tasks are not open in the bot yet. They will appear here. "
-            "Meanwhile, the courses in Learn give you the skills the tasks need."
-        )
-    return _(
-        "Your courses have opened these projects for you: {projects}. "
-        "Their tasks will appear here when the work queue opens in the bot."
-    ).format(projects=", ".join(opened))
-
-
 def earnings_text() -> str:
     return _(
         "Earnings are not shown in the bot yet. When paid tasks open, you will see here "
@@ -121,9 +108,7 @@ async def menu_action(
     library: CourseLibrary,
 ) -> None:
     if callback_data.action == "work":
-        skills = await learned_skills(session, member.id)
-        opened = [local(p.title) for p in library.projects_for(skills)]
-        await present(query, Screen(work_text(opened), back_to_menu()), session)
+        await present(query, await work_screen(session, member, library), session)
         await query.answer()
         return
     screens = {

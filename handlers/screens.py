@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
@@ -18,20 +17,20 @@ from aiogram.types import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.media import photo_for, remember_photo
+from handlers.media import Photo, photo_for, remember_photo
 
 
 @dataclass(frozen=True)
 class Screen:
     text: str
     markup: InlineKeyboardMarkup | None = None
-    photo: Path | None = None
+    photo: Photo | None = None
 
 
 async def _with_photo(
     session: AsyncSession,
     bot: Bot,
-    path: Path,
+    path: Photo,
     call: Callable[[str | BufferedInputFile], Awaitable[Message | bool]],
 ) -> Message | bool:
     """Send by the stored file_id; if Telegram no longer knows it, upload again and remember."""

@@ -126,7 +126,9 @@ class WorkItem(SQLModel, table=True):
     image_b_id: int | None = Field(default=None, foreign_key="work_images.id")
     language: str | None = Field(default=None, max_length=8)  # only for workers who read it
     is_gold: bool = False
-    gold: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    gold: list[str] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
     priority: int = 0
     queue_rank: int = 0  # -priority: the claim takes the lowest rank, then the oldest item
     deadline: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -134,7 +136,9 @@ class WorkItem(SQLModel, table=True):
     answered: int = 0
     leased: int = 0
     state: str = Field(default=ItemState.OPEN, max_length=8)
-    label: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    label: list[str] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
     confidence: float | None = None
     settled_by: int | None = Field(
         default=None, sa_column=Column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"))
@@ -170,7 +174,9 @@ class Assignment(SQLModel, table=True):
     leased_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    answer: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    answer: list[str] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
     answer_ms: int | None = None  # from the item being shown to the answer
     correct: bool | None = None  # gold items only
     too_fast: bool = False  # faster than the project's honest minimum: flagged, not paid

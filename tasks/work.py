@@ -1,0 +1,547 @@
+"""The work loop: claim an item under a lease, answer, skip or report it, once.
+
+Safe under concurrency on both databases. An item's `answered + leased` never exceeds its
+`needed` (a check constraint says so too): a claim raises `leased` in the same statement that
+picks the item, PostgreSQL with ``FOR UPDATE SKIP LOCKED``, SQLite (one writer at a time) with
+one conditional ``UPDATE ... RETURNING``. An assignment moves out of `leased` by one conditional
+update, so a double tap or a second process acts on it once. Nothing here commits.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import Clock
+from tasks.models import (
+    Assignment,
+    AssignmentState,
+    ItemState,
+    MoneyOwed,
+    ProjectState,
+    WorkerStanding,
+    WorkItem,
+    WorkProject,
+)
+
+REPORT_REASONS = ("unclear", "broken", "offensive")
+SKIP_REASONS = ("skip", "unsure")
+# Gold accuracy is smoothed toward PRIOR as if PRIOR_WEIGHT answers had been seen, and nobody is
+# paused before MIN_GOLD_SEEN gold answers: a few unlucky answers do not decide anyone's fate.
+PRIOR, PRIOR_WEIGHT, MIN_GOLD_SEEN = 0.85, 4.0, 5
+WORK_PAY_PREFIX = "work-answer:"
+
+
+class WorkError(Exception):
+    """Why the worker cannot do what they asked: `reason` is one of the codes below.
+
+    not_found (no such project or assignment of theirs), not_qualified, paused, closed (project
+    paused or closed), empty (no item left for them), bad_answer, already (answered before),
+    expired (a late answer after the grace period).
+    """
+
+    def __init__(self, reason: str, **details: Any) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.details = details
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What a project's spec says about how its work goes."""
+
+    kind: str
+    answers: tuple[str, ...]  # in button order; callbacks carry an index into it
+    requires: frozenset[str]
+    overlap: int
+    max_overlap: int
+    min_agreement: float
+    gold_share: float
+    min_gold_accuracy: float
+    lease: timedelta
+    grace: timedelta
+    min_seconds: float
+    reward_minor: int
+    currency: str
+
+    @classmethod
+    def of(cls, project: WorkProject) -> Rules:
+        spec = project.spec
+        kind = spec["kind"]
+        if kind == "verification":
+            answers: tuple[str, ...] = ("yes", "no", "unsure")
+        elif kind == "comparison":
+            answers = ("a", "b")
+        else:
+            answers = tuple(label["id"] for label in spec["labels"])
+        return cls(
+            kind=kind,
+            answers=answers,
+            requires=frozenset(spec.get("requires", ())),
+            overlap=int(spec["overlap"]),
+            max_overlap=int(spec.get("max_overlap", spec["overlap"])),
+            min_agreement=float(spec.get("min_agreement", 0.5)),
+            gold_share=float(spec.get("gold_share", 0)),
+            min_gold_accuracy=float(spec.get("min_gold_accuracy", 0)),
+            lease=timedelta(seconds=int(spec["lease_seconds"])),
+            grace=timedelta(seconds=int(spec.get("grace_seconds", 0))),
+            min_seconds=float(spec.get("min_seconds", 0)),
+            reward_minor=project.reward_minor,
+            currency=project.currency,
+        )
+
+
+@dataclass(frozen=True)
+class Offer:
+    """An item leased to a worker."""
+
+    assignment_id: int
+    project: WorkProject
+    item: WorkItem
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Standing:
+    gold_answered: int
+    gold_correct: int
+    accuracy: float  # smoothed
+    paused: bool
+
+
+@dataclass(frozen=True)
+class AnswerOutcome:
+    project: WorkProject
+    item: WorkItem
+    answer: tuple[str, ...]
+    counted: bool  # counts toward the item's overlap (in time, not too fast)
+    late: bool  # after the lease expired, within the grace period
+    too_fast: bool
+    credited_minor: int
+    gold: tuple[str, ...] | None  # the right answer, when the item was gold
+    correct: bool | None
+    standing: Standing
+    paused_now: bool  # this answer paused the worker on the project
+
+
+@dataclass(frozen=True)
+class Today:
+    answers: int
+    earned: dict[str, int]  # currency -> minor units
+
+
+def smoothed(correct: int, answered: int) -> float:
+    return (correct + PRIOR * PRIOR_WEIGHT) / (answered + PRIOR_WEIGHT)
+
+
+def standing_of(row: WorkerStanding | None, rules: Rules) -> Standing:
+    if row is None:
+        return Standing(0, 0, smoothed(0, 0), False)
+    return Standing(
+        row.gold_answered,
+        row.gold_correct,
+        smoothed(row.gold_correct, row.gold_answered),
+        row.paused_at is not None,
+    )
+
+
+async def projects_for(session: AsyncSession, skills: set[str]) -> list[WorkProject]:
+    """Open projects whose every required skill the worker has, oldest first."""
+    rows = (
+        await session.execute(
+            select(WorkProject)
+            .where(WorkProject.state == ProjectState.OPEN)
+            .order_by(WorkProject.created_at, WorkProject.id)
+        )
+    ).scalars()
+    return [p for p in rows if Rules.of(p).requires <= skills]
+
+
+async def project(session: AsyncSession, project_id: str) -> WorkProject:
+    found = await session.get(WorkProject, project_id)
+    if found is None:
+        raise WorkError("not_found")
+    return found
+
+
+async def standing(session: AsyncSession, user_id: int, project_row: WorkProject) -> Standing:
+    row = await session.get(WorkerStanding, (user_id, project_row.id))
+    return standing_of(row, Rules.of(project_row))
+
+
+async def expire_leases(session: AsyncSession, now: datetime) -> int:
+    """Return every item whose lease ran out to the pool; how many leases expired."""
+    expired = (
+        await session.execute(
+            update(Assignment)
+            .where(Assignment.state == AssignmentState.LEASED, Assignment.expires_at < now)
+            .values(state=AssignmentState.EXPIRED)
+            .returning(Assignment.item_id)
+            .execution_options(synchronize_session=False)
+        )
+    ).scalars()
+    per_item = Counter(expired)
+    for item_id, count in per_item.items():
+        await session.execute(
+            update(WorkItem)
+            .where(WorkItem.id == item_id)
+            .values(leased=WorkItem.leased - count)
+            .execution_options(synchronize_session=False)
+        )
+    return sum(per_item.values())
+
+
+async def _live_lease(
+    session: AsyncSession, user_id: int, project_id: str, now: datetime
+) -> Assignment | None:
+    return (
+        await session.execute(
+            select(Assignment)
+            .where(
+                Assignment.user_id == user_id,
+                Assignment.project_id == project_id,
+                Assignment.state == AssignmentState.LEASED,
+                Assignment.expires_at >= now,
+            )
+            .order_by(Assignment.id.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+
+
+_PICK = """
+    SELECT i.id FROM work_items i
+    WHERE i.project_id = :project AND i.is_gold = :gold AND i.state = 'open'
+      AND (i.is_gold OR i.answered + i.leased < i.needed)
+      AND (i.language IS NULL OR i.language = :language)
+      AND NOT EXISTS (
+          SELECT 1 FROM work_assignments a WHERE a.item_id = i.id AND a.user_id = :user
+      )
+    ORDER BY i.queue_rank, i.id
+    LIMIT 1
+"""
+_CLAIM = {
+    "postgresql": text(
+        f"WITH picked AS ({_PICK} FOR UPDATE SKIP LOCKED) "
+        "UPDATE work_items SET leased = work_items.leased + 1 FROM picked "
+        "WHERE work_items.id = picked.id RETURNING work_items.id"
+    ),
+    "sqlite": text(f"UPDATE work_items SET leased = leased + 1 WHERE id = ({_PICK}) RETURNING id"),
+}
+
+
+async def claim(
+    session: AsyncSession, user_id: int, project_id: str, language: str, *, gold: bool
+) -> int | None:
+    """Lease one item of the project to the worker: its id, or None when none is left."""
+    statement = _CLAIM[session.bind.dialect.name]
+    params = {"project": project_id, "gold": gold, "language": language, "user": user_id}
+    return (await session.execute(statement, params)).scalar_one_or_none()
+
+
+async def next_item(
+    session: AsyncSession,
+    user_id: int,
+    project_id: str,
+    *,
+    skills: set[str],
+    language: str,
+    clock: Clock,
+    rng: random.Random | None = None,
+) -> Offer:
+    """The item the worker holds in the project, or a newly leased one (gold at the set rate)."""
+    found = await project(session, project_id)
+    rules = Rules.of(found)
+    if found.state != ProjectState.OPEN:
+        raise WorkError("closed")
+    if not rules.requires <= skills:
+        raise WorkError("not_qualified", missing=sorted(rules.requires - skills))
+    now = clock.now()
+    held = await _live_lease(session, user_id, project_id, now)
+    if held is not None:
+        item = await session.get(WorkItem, held.item_id)
+        assert item is not None
+        return Offer(held.id, found, item, held.expires_at)
+    if (await standing(session, user_id, found)).paused:
+        raise WorkError("paused")
+    await expire_leases(session, now)
+    gold_first = (rng or random).random() < rules.gold_share
+    item_id = await claim(session, user_id, project_id, language, gold=gold_first)
+    if item_id is None:
+        item_id = await claim(session, user_id, project_id, language, gold=not gold_first)
+    if item_id is None:
+        raise WorkError("empty")
+    item = await session.get(WorkItem, item_id)
+    assert item is not None
+    await session.refresh(item)
+    lease = Assignment(
+        item_id=item_id,
+        project_id=project_id,
+        user_id=user_id,
+        is_gold=item.is_gold,
+        leased_at=now,
+        expires_at=now + rules.lease,
+    )
+    session.add(lease)
+    await session.flush()
+    assert lease.id is not None
+    return Offer(lease.id, found, item, lease.expires_at)
+
+
+async def _mine(session: AsyncSession, user_id: int, assignment_id: int) -> Assignment:
+    found = await session.get(Assignment, assignment_id, populate_existing=True)
+    if found is None or found.user_id != user_id:
+        raise WorkError("not_found")
+    return found
+
+
+async def _leave_lease(
+    session: AsyncSession, assignment: Assignment, state: str, **values: Any
+) -> bool:
+    """Move the assignment out of `leased` once; False if something else did first."""
+    moved = (
+        await session.execute(
+            update(Assignment)
+            .where(Assignment.id == assignment.id, Assignment.state == AssignmentState.LEASED)
+            .values(state=state, **values)
+            .execution_options(synchronize_session=False)
+        )
+    ).rowcount
+    if not moved:
+        return False
+    await session.execute(
+        update(WorkItem)
+        .where(WorkItem.id == assignment.item_id)
+        .values(leased=WorkItem.leased - 1)
+        .execution_options(synchronize_session=False)
+    )
+    return True
+
+
+async def answer(
+    session: AsyncSession, user_id: int, assignment_id: int, chosen: list[str], *, clock: Clock
+) -> AnswerOutcome:
+    """Record the worker's answer once: counted and paid in time, paid only within the grace."""
+    lease = await _mine(session, user_id, assignment_id)
+    found = await project(session, lease.project_id)
+    rules = Rules.of(found)
+    picked = tuple(sorted(set(chosen)))
+    if not set(picked) <= set(rules.answers) or (rules.kind != "tagging" and len(picked) != 1):
+        raise WorkError("bad_answer")
+    now = clock.now()
+    if lease.state in (AssignmentState.LEASED, AssignmentState.EXPIRED):
+        in_time = lease.state == AssignmentState.LEASED and now <= lease.expires_at
+        if not in_time and now > lease.expires_at + rules.grace:
+            if lease.state == AssignmentState.LEASED:
+                await _leave_lease(session, lease, AssignmentState.EXPIRED)
+            raise WorkError("expired")
+    else:
+        raise WorkError("already")
+    elapsed_ms = int((now - lease.leased_at).total_seconds() * 1000)
+    too_fast = elapsed_ms < rules.min_seconds * 1000
+    values = dict(answer=list(picked), answered_at=now, answer_ms=elapsed_ms, too_fast=too_fast)
+    item = await session.get(WorkItem, lease.item_id, populate_existing=True)
+    assert item is not None
+    correct = (sorted(item.gold) == list(picked)) if item.is_gold and item.gold else None
+    state = AssignmentState.ANSWERED if in_time else AssignmentState.LATE
+    if lease.state == AssignmentState.LEASED:
+        if not await _leave_lease(session, lease, state, correct=correct, **values):
+            raise WorkError("already")
+    else:  # expired by the sweep: the item is back in the pool, the answer is only paid
+        moved = (
+            await session.execute(
+                update(Assignment)
+                .where(Assignment.id == lease.id, Assignment.state == AssignmentState.EXPIRED)
+                .values(state=state, correct=correct, **values)
+                .execution_options(synchronize_session=False)
+            )
+        ).rowcount
+        if not moved:
+            raise WorkError("already")
+    counted = in_time and not too_fast
+    if counted:
+        await _count(session, item, rules)
+    credited = 0
+    if not too_fast and rules.reward_minor:
+        credited = rules.reward_minor
+        session.add(
+            MoneyOwed(
+                user_id=user_id,
+                amount_minor=credited,
+                currency=rules.currency,
+                kind="work",
+                source_key=f"{WORK_PAY_PREFIX}{lease.id}",
+                created_at=now,
+            )
+        )
+    paused_now = False
+    row = await session.get(WorkerStanding, (user_id, found.id), populate_existing=True)
+    if correct is not None and not too_fast:
+        row, paused_now = await _record_gold(session, row, user_id, found.id, correct, rules, now)
+    await session.flush()
+    return AnswerOutcome(
+        project=found,
+        item=item,
+        answer=picked,
+        counted=counted,
+        late=not in_time,
+        too_fast=too_fast,
+        credited_minor=credited,
+        gold=tuple(item.gold) if item.is_gold and item.gold is not None else None,
+        correct=correct,
+        standing=standing_of(row, rules),
+        paused_now=paused_now,
+    )
+
+
+async def _record_gold(
+    session: AsyncSession,
+    row: WorkerStanding | None,
+    user_id: int,
+    project_id: str,
+    correct: bool,
+    rules: Rules,
+    now: datetime,
+) -> tuple[WorkerStanding, bool]:
+    if row is None:
+        row = WorkerStanding(user_id=user_id, project_id=project_id)
+        try:
+            async with session.begin_nested():
+                session.add(row)
+                await session.flush()
+        except IntegrityError:
+            row = await session.get(WorkerStanding, (user_id, project_id), populate_existing=True)
+            assert row is not None
+    row.gold_answered += 1
+    row.gold_correct += int(correct)
+    paused_now = False
+    if (
+        row.paused_at is None
+        and row.gold_answered >= MIN_GOLD_SEEN
+        and smoothed(row.gold_correct, row.gold_answered) < rules.min_gold_accuracy
+    ):
+        row.paused_at, paused_now = now, True
+    return row, paused_now
+
+
+async def _count(session: AsyncSession, item: WorkItem, rules: Rules) -> None:
+    """One more accepted answer on the item; when it has its overlap, decide it or widen it."""
+    answered, needed = (
+        await session.execute(
+            update(WorkItem)
+            .where(WorkItem.id == item.id)
+            .values(answered=WorkItem.answered + 1)
+            .returning(WorkItem.answered, WorkItem.needed)
+            .execution_options(synchronize_session=False)
+        )
+    ).one()
+    item.answered = answered
+    if item.is_gold or answered < needed:
+        return
+    answers = (
+        await session.execute(
+            select(Assignment.answer).where(
+                Assignment.item_id == item.id,
+                Assignment.state == AssignmentState.ANSWERED,
+                Assignment.too_fast.is_(False),
+            )
+        )
+    ).scalars()
+    label, share = agreement([tuple(a) for a in answers if a is not None and a != ["unsure"]])
+    if label is not None and share >= rules.min_agreement:
+        values: dict[str, Any] = dict(
+            state=ItemState.COMPLETE, label=list(label), confidence=round(share, 4)
+        )
+    elif needed < rules.max_overlap:
+        values = dict(needed=needed + 1)
+    else:
+        values = dict(state=ItemState.REVIEW)
+    await session.execute(
+        update(WorkItem)
+        .where(WorkItem.id == item.id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    for key, value in values.items():
+        setattr(item, key, value)
+
+
+def agreement(answers: list[tuple[str, ...]]) -> tuple[tuple[str, ...] | None, float]:
+    """The most common answer and the share of answers that agree with it."""
+    if not answers:
+        return None, 0.0
+    counts = Counter(answers)
+    best = max(sorted(counts), key=lambda answer: counts[answer])
+    return best, counts[best] / len(answers)
+
+
+async def put_back(
+    session: AsyncSession, user_id: int, assignment_id: int, reason: str, *, clock: Clock
+) -> Assignment:
+    """Skip, "not sure", or a report of a problem: the item goes to someone else."""
+    if reason not in SKIP_REASONS + REPORT_REASONS:
+        raise WorkError("bad_answer")
+    lease = await _mine(session, user_id, assignment_id)
+    if lease.state != AssignmentState.LEASED:
+        raise WorkError("already")
+    state = AssignmentState.REPORTED if reason in REPORT_REASONS else AssignmentState.SKIPPED
+    if not await _leave_lease(session, lease, state, report_reason=reason, answered_at=clock.now()):
+        raise WorkError("already")
+    return lease
+
+
+async def today(session: AsyncSession, user_id: int, since: datetime) -> Today:
+    """The worker's answers and pay for work since `since` (the start of their day)."""
+    answers = (
+        await session.execute(
+            select(func.count()).where(
+                Assignment.user_id == user_id,
+                Assignment.state.in_((AssignmentState.ANSWERED, AssignmentState.LATE)),
+                Assignment.answered_at >= since,
+            )
+        )
+    ).scalar_one()
+    earned = (
+        await session.execute(
+            select(MoneyOwed.currency, func.sum(MoneyOwed.amount_minor))
+            .where(
+                MoneyOwed.user_id == user_id,
+                MoneyOwed.kind == "work",
+                MoneyOwed.created_at >= since,
+            )
+            .group_by(MoneyOwed.currency)
+        )
+    ).all()
+    return Today(int(answers), {currency: int(total) for currency, total in earned})
+
+
+async def answers_of(session: AsyncSession, user_id: int, assignment_id: int) -> tuple[str, ...]:
+    """The answers the worker's assignment takes, in button order."""
+    lease = await _mine(session, user_id, assignment_id)
+    return Rules.of(await project(session, lease.project_id)).answers
+
+
+async def project_of(session: AsyncSession, user_id: int, assignment_id: int) -> str | None:
+    found = await session.get(Assignment, assignment_id)
+    return found.project_id if found is not None and found.user_id == user_id else None
+
+
+async def offer_of(
+    session: AsyncSession, user_id: int, assignment_id: int, *, clock: Clock
+) -> Offer:
+    """The worker's live lease, to show it again (a tag toggled, back from the report menu)."""
+    lease = await _mine(session, user_id, assignment_id)
+    if lease.state != AssignmentState.LEASED:
+        raise WorkError("already")
+    if lease.expires_at < clock.now():
+        raise WorkError("expired")
+    item = await session.get(WorkItem, lease.item_id)
+    assert item is not None
+    return Offer(lease.id, await project(session, lease.project_id), item, lease.expires_at)
