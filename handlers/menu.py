@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time
+
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.i18n import _, use_locale
+from core.clock import Clock
+from core.i18n import _, format_money, use_locale
 from core.locales import CATALOG_LOCALES, LANGUAGE_NAMES
 from courses.library import CourseLibrary
 from handlers.callbacks import ChangeLanguage, MenuAction
@@ -20,6 +23,7 @@ from handlers.screens import Screen, present
 from handlers.work import work_screen
 from people import accounts
 from people.accounts import Member
+from tasks.owed import owed_totals
 
 router = Routes(__name__, IsMember())
 
@@ -77,16 +81,42 @@ def settings_keyboard():
     return builder.as_markup()
 
 
-def earnings_text() -> str:
-    return _(
-        "Earnings are not shown in the bot yet. When paid tasks open, you will see here "
-        "what you earned and when you will be paid."
+async def earnings_screen(session: AsyncSession, member: Member, clock: Clock) -> Screen:
+    now = clock.now()
+    totals = await owed_totals(session, member.id)
+    today = await owed_totals(
+        session, member.id, datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
     )
+    names = {"work": _("Paid work"), "practice": _("Training pay")}
+    if not totals:
+        body = _("Nothing is recorded for you yet. Practice sets and paid work earn money.")
+    else:
+        lines = [_("Recorded for you so far:")]
+        for (kind, currency), amount in sorted(totals.items()):
+            line = f"• {names.get(kind, kind)}: {format_money(amount, currency)}"
+            if today.get((kind, currency)):
+                line += " " + _("(today {amount})").format(
+                    amount=format_money(today[(kind, currency)], currency)
+                )
+            lines.append(line)
+        body = "\n".join(lines)
+    footer = _(
+        "Payouts are not made through the bot yet: your partner organisation tells you "
+        "when and how you are paid."
+    )
+    return Screen("\n\n".join([_("💰 Earnings"), body, footer]), back_to_menu())
 
 
 @router.message(Command("help"))
 async def help_command(message: Message, member: Member) -> None:
     await message.answer(help_text(member), reply_markup=back_to_menu())
+
+
+@router.message(Command("earnings"))
+async def earnings_command(
+    message: Message, session: AsyncSession, member: Member, clock: Clock
+) -> None:
+    await present(message, await earnings_screen(session, member, clock), session)
 
 
 @router.message(Command("menu"))
@@ -106,7 +136,12 @@ async def menu_action(
     member: Member,
     session: AsyncSession,
     library: CourseLibrary,
+    clock: Clock,
 ) -> None:
+    if callback_data.action == "earnings":
+        await present(query, await earnings_screen(session, member, clock), session)
+        await query.answer()
+        return
     if callback_data.action == "work":
         await present(query, await work_screen(session, member, library), session)
         await query.answer()
@@ -116,7 +151,6 @@ async def menu_action(
         "help": lambda: (help_text(member), back_to_menu()),
         "settings": lambda: (settings_text(member), settings_keyboard()),
         "language": lambda: (_("Choose your language."), language_changer()),
-        "earnings": lambda: (earnings_text(), back_to_menu()),
     }
     screen = screens.get(callback_data.action)
     if screen is None:
