@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -139,3 +141,19 @@ def test_dawid_skene_tagging_sees_through_contrary_and_tag_everything_workers() 
     assert all(
         anchored[i].label == tuple(t) and anchored[i].confidence == 1.0 for i, t in gold.items()
     )
+
+
+def test_quality_benchmark_prints_both_accuracies(capsys: pytest.CaptureFixture[str]) -> None:
+    assert quality.main(["--seed", "7"]) == 0
+    out = capsys.readouterr().out
+    by_majority = float(out.split("majority vote  accuracy ")[1].split()[0])
+    by_ds = float(out.split("Dawid-Skene    accuracy ")[1].split()[0])
+    assert by_ds >= by_majority > 0.5
+
+
+def test_the_truth_file_gives_the_digits(tmp_path: Path) -> None:
+    truth_file = tmp_path / "digits_truth.csv"
+    truth_file.write_text("id,label\nd001,4\nd002,9\n", encoding="utf-8")
+    rng = np.random.default_rng(0)
+    assert quality.load_truth(5, rng, truth_file) == ["4", "9", "4", "9", "4"]
+    assert len(quality.load_truth(5, rng, tmp_path / "missing.csv")) == 5
