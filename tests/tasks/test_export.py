@@ -14,6 +14,7 @@ import pytest
 from bot.app import Runtime
 from core.pseudonym import pseudonym
 from people.models import User
+from tasks import export, results
 from tasks.export import export_project
 from tasks.models import Assignment, WorkImage, WorkItem, WorkProject
 from tasks.results import aggregate_project
@@ -138,8 +139,10 @@ def _read(paths: list[Path]) -> tuple[dict[str, dict[str, str]], dict[str, Any],
 
 
 async def test_export_writes_labels_answers_and_label_studio_tasks(
-    runtime: Runtime, tmp_path: Path
+    runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(export, "PAGE", 2)  # several pages of items, and of answers
+    monkeypatch.setattr(results, "PAGE", 3)
     await _digits(runtime)
     seen: list[tuple[int, int]] = []
     async with runtime.sessions() as session:
@@ -150,7 +153,7 @@ async def test_export_writes_labels_answers_and_label_studio_tasks(
 
     assert [p.name for p in paths] == ["digits.csv", "digits.jsonl", "digits.label-studio.json"]
     assert _names(tmp_path / "out") == sorted(p.name for p in paths)
-    assert seen[-1] == (5, 5)
+    assert seen == [(2, 5), (4, 5), (5, 5)]
     rows, records, tasks = _read(paths)
 
     assert list(rows) == ["a1", "a2", "g1", "s1", "o1"]
