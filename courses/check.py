@@ -7,14 +7,14 @@ from typing import TextIO
 
 from courses.content_model import Problem, display_path
 from courses.loader import DEFAULT_CONTENT_ROOT, LoadResult, load_courses
-from tasks.catalog import DEFAULT_PROJECTS_FILE, CatalogError, known_skills, load_projects
+from tasks.catalog import DEFAULT_PROJECTS_DIR, CatalogError, known_skills, load_projects
 
 
-def _check(root: Path, projects_file: Path) -> LoadResult:
+def _check(root: Path, projects_dir: Path) -> LoadResult:
     problems: list[Problem] = []
     skills: frozenset[str] | None
     try:
-        skills = known_skills(load_projects(projects_file))
+        skills = known_skills(load_projects(projects_dir))
     except CatalogError as error:
         problems.extend(error.problems)
         skills = None  # the catalog is reported; don't blame every course's skill for it
@@ -23,10 +23,10 @@ def _check(root: Path, projects_file: Path) -> LoadResult:
 
 
 def check_courses(
-    root: Path = DEFAULT_CONTENT_ROOT, projects_file: Path = DEFAULT_PROJECTS_FILE
+    root: Path = DEFAULT_CONTENT_ROOT, projects_dir: Path = DEFAULT_PROJECTS_DIR
 ) -> list[Problem]:
-    """Every problem in the course content under ``root`` and in the project catalog."""
-    return list(_check(root, projects_file).problems)
+    """Every problem in the course content under ``root`` and in the project folders."""
+    return list(_check(root, projects_dir).problems)
 
 
 def _place(problem: Problem, root: Path) -> tuple[bool, str]:
@@ -44,10 +44,10 @@ def _count(number: int, word: str) -> str:
     return f"{number} {word}" if number == 1 else f"{number} {word}s"
 
 
-def run_check(root: Path, projects_file: Path, out: TextIO) -> int:
+def run_check(root: Path, projects_dir: Path, out: TextIO) -> int:
     """Print each problem as ``path:line: message`` and a summary; 0 when clean, else 1."""
     root = Path(root)
-    result = _check(root, Path(projects_file))
+    result = _check(root, Path(projects_dir))
     for problem in result.problems:
         print(problem, file=out)
     if not result.problems:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from courses.content_model import Course, Lesson, Page, Problem
 from courses.loader import DEFAULT_CONTENT_ROOT, load_courses
-from tasks.catalog import DEFAULT_PROJECTS_FILE, CatalogError, Project, known_skills, load_projects
+from tasks.catalog import DEFAULT_PROJECTS_DIR, CatalogError, Project, known_skills, load_projects
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +58,11 @@ def page_ref(course: Course, flat_index: int) -> PageRef:
 
 
 def load_library(
-    content_root: Path = DEFAULT_CONTENT_ROOT, projects_file: Path = DEFAULT_PROJECTS_FILE
+    content_root: Path = DEFAULT_CONTENT_ROOT, projects_dir: Path = DEFAULT_PROJECTS_DIR
 ) -> CourseLibrary:
     """Load what is sound; report and leave out what is broken (never a crash)."""
     try:
-        projects = load_projects(projects_file)
+        projects = load_projects(projects_dir)
     except CatalogError as error:
         log.error("project catalog not loaded: %s", str(error))
         projects = ()

@@ -1,30 +1,25 @@
-"""The project catalog (tasks/projects.yaml): paid projects and the skills that open them."""
+"""The project catalog: the shipped project folders (tasks/projects/*/project.yaml).
+
+The catalog says which projects exist and which skills open them; courses grant those skills
+(`courses check` refuses a course whose skill no project requires).
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
 
-from pydantic import BeforeValidator, create_model
+from core.yaml_files import Problem
+from tasks.spec import SpecError, read_spec, spec_line
 
-from core.locales import CATALOG_LOCALES
-from core.yaml_files import Problem, Strict, identifier, read_yaml, text, unique, validate
-
-DEFAULT_PROJECTS_FILE = Path(__file__).parent / "projects.yaml"
-ID_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")  # as course ids: skills are what courses grant
-Id = Annotated[str, BeforeValidator(identifier(ID_RE, "use lowercase letters, digits, '-', '_'"))]
-NAMES = {
-    ("projects", "*"): "project {0}",
-    ("projects", "*", "requires", "*"): "skill {1} of project {0}",
-    ("projects", "*", "title", "*"): "{1} title of project {0}",
-}
+DEFAULT_PROJECTS_DIR = Path(__file__).parent / "projects"
+DEFAULT_PROJECTS_FILE = DEFAULT_PROJECTS_DIR  # the old name, for callers not yet renamed
+SPEC_FILE = "project.yaml"
 
 
 class CatalogError(ValueError):
-    """A bad projects file; ``str()`` is its problems, one ``path:line: message`` a line."""
+    """Bad project files; ``str()`` is their problems, one ``path:line: message`` a line."""
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = tuple(problems)
@@ -41,31 +36,39 @@ class Project:
     title: dict[str, str]
 
 
-_Titles = create_model("Titles", __base__=Strict, **dict.fromkeys(CATALOG_LOCALES, (text(), ...)))
+def project_files(root: Path = DEFAULT_PROJECTS_DIR) -> list[Path]:
+    """The project.yaml of each project folder under ``root``, by folder name."""
+    return sorted(Path(root).glob(f"*/{SPEC_FILE}"))
 
 
-class _Project(Strict):
-    id: Id
-    kind: Id
-    requires: Annotated[list[Id], unique("skill")]
-    title: _Titles  # type: ignore[valid-type]
-
-
-class _Catalog(Strict):
-    projects: Annotated[list[_Project], unique("project id")]
-
-
-def load_projects(path: Path = DEFAULT_PROJECTS_FILE) -> tuple[Project, ...]:
-    """The projects in the catalog; raises CatalogError naming file and line on a bad file."""
-    path = Path(path)
+def load_projects(root: Path = DEFAULT_PROJECTS_DIR) -> tuple[Project, ...]:
+    """The projects under ``root``; raises CatalogError naming file and line for each problem."""
+    root = Path(root)
+    if not root.is_dir():
+        raise CatalogError([Problem(root, None, "the project folder is missing")])
+    files = project_files(root)
+    if not files:
+        raise CatalogError([Problem(root, None, f"no project folders (*/{SPEC_FILE}) here")])
     problems: list[Problem] = []
-    data = read_yaml(path, problems, "the project catalog is missing")
-    catalog = None if data is None else validate(_Catalog, data, path, problems, NAMES)
-    if catalog is None:
-        raise CatalogError(sorted(problems, key=lambda problem: problem.line or 0))
-    return tuple(
-        Project(p.id, p.kind, tuple(p.requires), p.title.model_dump()) for p in catalog.projects
-    )
+    projects: list[Project] = []
+    first_file: dict[str, Path] = {}
+    for path in files:
+        try:
+            spec, data = read_spec(path)
+        except SpecError as error:
+            problems.extend(error.problems)
+            continue
+        if spec.id in first_file:
+            other = first_file[spec.id].parent.name
+            problems.append(
+                Problem(path, spec_line(data, "id"), f'duplicate project id "{spec.id}" ({other})')
+            )
+            continue
+        first_file[spec.id] = path
+        projects.append(Project(spec.id, spec.kind, spec.requires, spec.title.model_dump()))
+    if problems:
+        raise CatalogError(problems)
+    return tuple(projects)
 
 
 def known_skills(projects: Iterable[Project]) -> frozenset[str]:

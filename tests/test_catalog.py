@@ -1,4 +1,4 @@
-"""The project catalog: the shipped file loads; a broken one names file and line."""
+"""The project catalog: the shipped folders load; a broken project.yaml names file and line."""
 
 from __future__ import annotations
 
@@ -7,19 +7,34 @@ from pathlib import Path
 import pytest
 
 from courses.content_model import LOCALES
-from tasks.catalog import CatalogError, Project, known_skills, load_projects
+from tasks.catalog import DEFAULT_PROJECTS_DIR, CatalogError, Project, known_skills, load_projects
 
 VALID = """\
-projects:
-  - id: street-objects
-    kind: image-classification
-    requires: [image-labelling]
-    title:
-      en: Street objects
-      ar: أشياء في الشارع
-      fa_AF: اشیای سرک
-      uk: Об'єкти на вулиці
+id: street-objects
+kind: classification
+requires: [image-labelling]
+title:
+  en: Street objects
+  ar: أشياء في الشارع
+  fa_AF: اشیای سرک
+  uk: Об'єкти на вулиці
+instructions: {en: Pick one., ar: اختر واحدا., fa_AF: یکی را انتخاب کنید., uk: Оберіть одне.}
+labels:
+  - id: car
+    text: {en: Car, ar: سيارة, fa_AF: موتر, uk: Авто}
+  - id: tree
+    text: {en: Tree, ar: شجرة, fa_AF: درخت, uk: Дерево}
+reward: {amount_minor: 2, currency: USD}
+overlap: 3
+items: items.csv
 """
+
+
+def write_project(root: Path, folder: str = "street-objects", text: str = VALID) -> Path:
+    path = root / folder / "project.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def test_shipped_catalog_loads() -> None:
@@ -30,15 +45,15 @@ def test_shipped_catalog_loads() -> None:
     assert len({project.id for project in projects}) == len(projects)
     skills = known_skills(projects)
     assert {"image-labelling", "platform-basics"} <= skills
+    assert load_projects(DEFAULT_PROJECTS_DIR) == projects
 
 
 def test_fields(tmp_path: Path) -> None:
-    path = tmp_path / "projects.yaml"
-    path.write_text(VALID, encoding="utf-8")
-    (project,) = load_projects(path)
+    write_project(tmp_path)
+    (project,) = load_projects(tmp_path)
     assert project == Project(
         id="street-objects",
-        kind="image-classification",
+        kind="classification",
         requires=("image-labelling",),
         title={
             "en": "Street objects",
@@ -54,88 +69,82 @@ def test_fields(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "line", "message"),
     [
-        ("requires: [image-labelling]", "requires: [image-labelling", 5, "YAML syntax error"),
-        ("    kind: image-classification\n", "", 2, 'missing key "kind"'),
+        ("requires: [image-labelling]", "requires: [image-labelling", 4, "YAML syntax error"),
+        ("kind: classification\n", "", 1, 'missing key "kind"'),
+        ("kind: classification\n", "kind: tagging\nkind: tagging\n", 3, 'duplicate key "kind"'),
+        ("  uk: Об'єкти на вулиці\n", "", 4, '"uk" title is missing'),
+        ("  uk: Об'єкти на вулиці\n", "  uk: ''\n", 8, '"uk" title is empty'),
         (
-            "    kind: image-classification\n",
-            "    kind: x\n    kind: y\n",
-            4,
-            'duplicate key "kind"',
-        ),
-        (
-            "      uk: Об'єкти на вулиці\n",
-            "",
+            "  en: Street objects",
+            "  de: Straße\n  en: Street objects",
             5,
-            '"uk" title of project "street-objects" is missing',
+            'unknown "de" title (expected: ar, fa_AF, uk, en)',
         ),
-        (
-            "      uk: Об'єкти на вулиці\n",
-            "      uk: ''\n",
-            9,
-            '"uk" title of project "street-objects" is empty',
-        ),
-        (
-            "      en: Street objects",
-            "      de: Straße\n      en: Street objects",
-            6,
-            'unknown "de" title of project "street-objects" (expected: ar, fa_AF, uk, en)',
-        ),
-        ("requires: [image-labelling]", "requires: image-labelling", 4, "must be a list"),
-        ("requires: [image-labelling]", "requires: [Image Labelling]", 4, "not a valid id"),
+        ("requires: [image-labelling]", "requires: image-labelling", 3, "must be a list"),
+        ("requires: [image-labelling]", "requires: [Image Labelling]", 3, "not a valid id"),
         (
             "requires: [image-labelling]",
             "requires: [image-labelling, image-labelling]",
-            4,
+            3,
             'duplicate skill "image-labelling"',
         ),
-        ("    title:", "    colour: red\n    title:", 5, 'unknown key "colour"'),
-        ("  - id: street-objects", "  - id: Streets", 2, 'is not a valid id: "Streets"'),
+        ("title:", "colour: red\ntitle:", 4, 'unknown key "colour"'),
+        ("id: street-objects", "id: Streets", 1, 'is not a valid id: "Streets"'),
     ],
 )
-def test_broken_catalog_names_file_and_line(
+def test_broken_project_names_file_and_line(
     tmp_path: Path, old: str, new: str, line: int, message: str
 ) -> None:
-    path = tmp_path / "projects.yaml"
     assert VALID.count(old) == 1
-    path.write_text(VALID.replace(old, new), encoding="utf-8")
+    path = write_project(tmp_path, text=VALID.replace(old, new))
     with pytest.raises(CatalogError) as caught:
-        load_projects(path)
+        load_projects(tmp_path)
     error = caught.value
     assert error.path == path and error.line == line, str(error)
-    assert f"projects.yaml:{line}: " in str(error)
+    assert f"street-objects/project.yaml:{line}: " in str(error)
     assert message in str(error)
 
 
-def test_every_problem_is_reported_by_line(tmp_path: Path) -> None:
-    path = tmp_path / "projects.yaml"
-    broken = VALID.replace("      en: Street objects", "      de: Straße").replace(
-        "[image", "[Image"
-    )
-    path.write_text(broken, encoding="utf-8")
+def test_every_problem_in_every_folder_is_reported(tmp_path: Path) -> None:
+    write_project(tmp_path, "a", VALID.replace("  en: Street objects", "  de: Straße"))
+    write_project(tmp_path, "b", VALID.replace("[image", "[Image").replace("kind: c", "kind: x"))
     with pytest.raises(CatalogError) as caught:
-        load_projects(path)
-    assert [(problem.line, problem.message) for problem in caught.value.problems] == [
+        load_projects(tmp_path)
+    assert [
+        (problem.path.parent.name, problem.line, problem.message)
+        for problem in caught.value.problems
+    ] == [
+        ("a", 4, '"en" title is missing'),
+        ("a", 5, 'unknown "de" title (expected: ar, fa_AF, uk, en)'),
         (
-            4,
-            'skill 1 of project "street-objects" is not a valid id: "Image-labelling"'
+            "b",
+            2,
+            '"kind" must be one of classification, tagging, verification, comparison,'
+            ' not "xlassification"',
+        ),
+        (
+            "b",
+            3,
+            'skill 1 is not a valid id: "Image-labelling"'
             " (use lowercase letters, digits, '-', '_')",
         ),
-        (5, '"en" title of project "street-objects" is missing'),
-        (6, 'unknown "de" title of project "street-objects" (expected: ar, fa_AF, uk, en)'),
     ]
-    assert str(caught.value).count("projects.yaml:") == 3
 
 
 def test_duplicate_project_id(tmp_path: Path) -> None:
-    path = tmp_path / "projects.yaml"
-    path.write_text(VALID + VALID.removeprefix("projects:\n"), encoding="utf-8")
-    with pytest.raises(CatalogError, match=r"projects\.yaml:10: duplicate project id"):
-        load_projects(path)
+    write_project(tmp_path, "first")
+    write_project(tmp_path, "second")
+    with pytest.raises(
+        CatalogError, match=r'second/project\.yaml:1: duplicate project id "street-objects"'
+    ):
+        load_projects(tmp_path)
 
 
 def test_missing_or_empty_catalog(tmp_path: Path) -> None:
-    with pytest.raises(CatalogError, match="missing"):
-        load_projects(tmp_path / "nope.yaml")
-    (tmp_path / "empty.yaml").write_text("", encoding="utf-8")
-    with pytest.raises(CatalogError, match=r"empty\.yaml: empty\.yaml is empty"):
-        load_projects(tmp_path / "empty.yaml")
+    with pytest.raises(CatalogError, match="the project folder is missing"):
+        load_projects(tmp_path / "nope")
+    with pytest.raises(CatalogError, match="no project folders"):
+        load_projects(tmp_path)
+    write_project(tmp_path, text="")
+    with pytest.raises(CatalogError, match=r"project\.yaml: project\.yaml is empty"):
+        load_projects(tmp_path)

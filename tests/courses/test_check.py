@@ -17,7 +17,7 @@ from courses.content_model import (
     MAX_PRACTICE_TEXT_CHARS,
 )
 from courses.loader import DEFAULT_CONTENT_ROOT, load_courses
-from tasks.catalog import DEFAULT_PROJECTS_FILE, known_skills, load_projects
+from tasks.catalog import DEFAULT_PROJECTS_DIR, known_skills, load_projects
 
 # Line numbers below refer to these templates (1-based).
 COURSE_YAML = """\
@@ -86,16 +86,24 @@ practice:
       feedback: Nothing here fits.
 """
 
-PROJECTS_YAML = """\
-projects:
-  - id: street-objects
-    kind: image-classification
-    requires: [{skill}]
-    title:
-      en: Street objects
-      ar: أشياء في الشارع
-      fa_AF: اشیای سرک
-      uk: Об'єкти на вулиці
+PROJECT_YAML = """\
+id: street-objects
+kind: classification
+requires: [{skill}]
+title:
+  en: Street objects
+  ar: أشياء في الشارع
+  fa_AF: اشیای سرک
+  uk: Об'єкти на вулиці
+instructions: {{en: Pick one., ar: اختر واحدا., fa_AF: یکی را انتخاب کنید., uk: Оберіть одне.}}
+labels:
+  - id: car
+    text: {{en: Car, ar: سيارة, fa_AF: موتر, uk: Авто}}
+  - id: tree
+    text: {{en: Tree, ar: شجرة, fa_AF: درخت, uk: Дерево}}
+reward: {{amount_minor: 2, currency: USD}}
+overlap: 3
+items: items.csv
 """
 
 
@@ -112,9 +120,12 @@ def write_course(root: Path, course_id: str = "demo-course", order: int = 1) -> 
     return folder
 
 
-def write_projects(path: Path, skill: str = "image-labelling") -> Path:
-    path.write_text(PROJECTS_YAML.format(skill=skill), encoding="utf-8")
-    return path
+def write_projects(root: Path, skill: str = "image-labelling") -> Path:
+    """A project folder (street-objects/project.yaml) under root; returns root."""
+    spec = root / "street-objects" / "project.yaml"
+    spec.parent.mkdir(parents=True)
+    spec.write_text(PROJECT_YAML.format(skill=skill), encoding="utf-8")
+    return root
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -126,10 +137,10 @@ def edit(path: Path, old: str, new: str) -> None:
 
 @pytest.fixture
 def env(tmp_path: Path) -> tuple[Path, Path, Path]:
-    """(content root, course folder, projects file)."""
+    """(content root, course folder, project folders)."""
     root = tmp_path / "content"
     folder = write_course(root)
-    projects = write_projects(tmp_path / "projects.yaml")
+    projects = write_projects(tmp_path / "projects")
     return root, folder, projects
 
 
@@ -335,7 +346,7 @@ def test_practice_answer_not_a_label(env: tuple[Path, Path, Path]) -> None:
 
 def test_skill_no_project_requires(env: tuple[Path, Path, Path], tmp_path: Path) -> None:
     root, _, _ = env
-    projects = write_projects(tmp_path / "other.yaml", skill="platform-basics")
+    projects = write_projects(tmp_path / "other", skill="platform-basics")
     problem = only(root, projects)
     assert "course.yaml:3: " in problem
     assert 'skill "image-labelling" is not required by any project' in problem
@@ -472,7 +483,7 @@ def test_practice_set_without_items(env: tuple[Path, Path, Path]) -> None:
 def test_course_id_must_be_a_folder_name_id(tmp_path: Path) -> None:
     root = tmp_path / "content"
     write_course(root, "demo_course")
-    found = lines(root, write_projects(tmp_path / "projects.yaml"))
+    found = lines(root, write_projects(tmp_path / "projects"))
     assert any(
         "course.yaml:1: " in item
         and '"id" is not a valid id: "demo_course" (use lowercase letters, digits and \'-\'' in item
@@ -680,9 +691,9 @@ def test_language_file_shapes(
 
 def test_broken_catalog_is_reported(env: tuple[Path, Path, Path]) -> None:
     root, _, projects = env
-    edit(projects, "    kind: image-classification\n", "")
+    edit(projects / "street-objects" / "project.yaml", "kind: classification\n", "")
     problem = only(root, projects)
-    assert "projects.yaml:2: " in problem
+    assert "street-objects/project.yaml:1: " in problem
     assert 'missing key "kind"' in problem
 
 
@@ -713,12 +724,12 @@ def test_run_check_with_problems(env: tuple[Path, Path, Path]) -> None:
 
 def test_run_check_with_broken_catalog(env: tuple[Path, Path, Path]) -> None:
     root, _, projects = env
-    projects.write_text("projects: [\n", encoding="utf-8")
+    (projects / "street-objects" / "project.yaml").write_text("labels: [\n", encoding="utf-8")
     out = io.StringIO()
     assert run_check(root, projects, out) == 1
     output = out.getvalue().splitlines()
-    assert "projects.yaml:2: YAML syntax error" in output[0]
-    assert output[-1].startswith("1 problem in ") and output[-1].endswith("projects.yaml")
+    assert "street-objects/project.yaml:2: YAML syntax error" in output[0]
+    assert output[-1].startswith("1 problem in ") and output[-1].endswith("project.yaml")
 
 
 # -- the shipped content --------------------------------------------------------------------
@@ -727,6 +738,6 @@ def test_run_check_with_broken_catalog(env: tuple[Path, Path, Path]) -> None:
 def test_shipped_courses_pass() -> None:
     """May fail while courses/content/ is still being written."""
     assert check_courses() == []
-    skills = known_skills(load_projects(DEFAULT_PROJECTS_FILE))
+    skills = known_skills(load_projects(DEFAULT_PROJECTS_DIR))
     result = load_courses(DEFAULT_CONTENT_ROOT, skills)
     assert len(result.courses) >= 2
