@@ -1,6 +1,6 @@
 """Label quality: majority vote beside Dawid-Skene on simulated workers of known accuracy.
 
-    .venv/bin/python -m bench.quality [--seed 7] [--items 300]
+    .venv/bin/python -m bench.quality [--seed 7] [--items N]
 
 The truth is the handwritten-digits demo's (tasks/demo_tools/digits_truth.csv) when that file
 exists, else synthetic digits. Workers: good (right 90% of the time), careless (60%, errors
@@ -45,8 +45,9 @@ class Worker:
         return str(rng.choice([d for d in DIGITS if d != truth]))
 
 
-def load_truth(items: int, rng: np.random.Generator, path: Path = TRUTH_FILE) -> list[str]:
-    """`items` true digits: the demo's truth file (its label column) if present, else random."""
+def load_truth(items: int | None, rng: np.random.Generator, path: Path = TRUTH_FILE) -> list[str]:
+    """True digits: the demo's truth file (its label column, repeated to `items` if given) when
+    present, else `items` (default 300) random ones."""
     if path.exists():
         with path.open(newline="", encoding="utf-8") as file:
             rows = list(csv.DictReader(file))
@@ -57,8 +58,8 @@ def load_truth(items: int, rng: np.random.Generator, path: Path = TRUTH_FILE) ->
             )
             found = [row[column].strip() for row in rows if row[column].strip() in DIGITS]
             if found:
-                return [found[i % len(found)] for i in range(items)]
-    return [str(d) for d in rng.integers(0, 10, size=items)]
+                return [found[i % len(found)] for i in range(items or len(found))]
+    return [str(d) for d in rng.integers(0, 10, size=items or 300)]
 
 
 def crowd(good: int = 8, careless: int = 6, fixed: int = 2, swappers: int = 4) -> list[Worker]:
@@ -72,7 +73,7 @@ def crowd(good: int = 8, careless: int = 6, fixed: int = 2, swappers: int = 4) -
 
 
 def simulate(
-    seed: int = 7, items: int = 300, workers: Sequence[Worker] | None = None
+    seed: int = 7, items: int | None = None, workers: Sequence[Worker] | None = None
 ) -> tuple[list[Vote], dict[int, str]]:
     """Votes of `workers` (default `crowd()`) on `items` digits, 3..5 distinct workers each."""
     rng = np.random.default_rng(seed)
@@ -92,7 +93,7 @@ def accuracy(outcomes: dict, truth: dict[int, str]) -> float:
     return right / len(truth)
 
 
-def compare(seed: int = 7, items: int = 300) -> dict[str, float]:
+def compare(seed: int = 7, items: int | None = None) -> dict[str, float]:
     """Accuracy of majority vote and Dawid-Skene on one seeded simulation, and DS's seconds."""
     votes, truth = simulate(seed, items)
     started = time.perf_counter()
@@ -103,13 +104,14 @@ def compare(seed: int = 7, items: int = 300) -> dict[str, float]:
         "dawid-skene": accuracy(ds, truth),
         "seconds": seconds,
         "votes": float(len(votes)),
+        "items": float(len(truth)),
     }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--items", type=int, default=300)
+    parser.add_argument("--items", type=int, help="default: the truth file's, else 300")
     args = parser.parse_args(argv)
     source = TRUTH_FILE.name if TRUTH_FILE.exists() else "synthetic digits"
     team = crowd()
@@ -117,7 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{sum(w.kind == k for w in team)} {k}" for k in dict.fromkeys(w.kind for w in team)
     )
     result = compare(args.seed, args.items)
-    print(f"truth: {source}; {args.items} items, {int(result['votes'])} answers; workers: {kinds}")
+    items, answers = int(result["items"]), int(result["votes"])
+    print(f"truth: {source}; {items} items, {answers} answers; workers: {kinds}")
     print(f"majority vote  accuracy {result['majority']:.3f}")
     print(f"Dawid-Skene    accuracy {result['dawid-skene']:.3f}  ({result['seconds']:.3f} s)")
     return 0
