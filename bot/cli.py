@@ -6,8 +6,13 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from core.yaml_files import Problem
 
 DESCRIPTION = """Rafiq, a Telegram workplace for learning and doing data-annotation work.
 
@@ -40,6 +45,19 @@ def _parser() -> argparse.ArgumentParser:
         "check",
         help="validate every course under courses/content/; names file and line for each problem",
     )
+    tasks = sub.add_parser("tasks", help="labelling projects: import folders, export results")
+    tasks_sub = tasks.add_subparsers(dest="tasks_command", metavar="ACTION", required=True)
+    importing = tasks_sub.add_parser(
+        "import",
+        help="validate project folders (project.yaml, items, images) and import them; "
+        "writes nothing when anything is wrong (upgrades the database first)",
+    )
+    importing.add_argument("folders", nargs="+", type=Path, metavar="FOLDER")
+    exporting = tasks_sub.add_parser("export", help="write a project's labels to files")
+    exporting.add_argument("project", metavar="PROJECT", help="the project id")
+    exporting.add_argument(
+        "--out", type=Path, default=None, help="folder for the files (default: exports/PROJECT)"
+    )
     keys = sub.add_parser("keys", help="encryption keys of the names stored (ENCRYPTION_KEYS)")
     keys_sub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
     keys_sub.add_parser(
@@ -61,9 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "courses":
         from courses.check import run_check
         from courses.loader import DEFAULT_CONTENT_ROOT
-        from tasks.catalog import DEFAULT_PROJECTS_FILE
+        from tasks.catalog import DEFAULT_PROJECTS_DIR
 
-        return run_check(DEFAULT_CONTENT_ROOT, DEFAULT_PROJECTS_FILE, sys.stdout)
+        return run_check(DEFAULT_CONTENT_ROOT, DEFAULT_PROJECTS_DIR, sys.stdout)
     if args.command == "i18n":
         from bot import catalogs
 
@@ -88,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(db.upgrade(settings.database_url))
         print("Database is at the newest schema.")
         return 0
+    if command == "tasks":
+        if args.tasks_command == "import":
+            return asyncio.run(_import_projects(settings, args.folders))
+        return asyncio.run(_export_project(settings, args.project, args.out))
     if command == "keys":
         count = asyncio.run(_rotate_keys(settings))
         print(f"Re-encrypted {count} names with the newest key.")
@@ -132,6 +154,105 @@ async def _rotate_keys(settings: Settings) -> int:
     finally:
         await engine.dispose()
     return count
+
+
+class _Progress:
+    """`done/total` on one terminal line (nothing when stderr is not a terminal)."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\r{self.what}: {done}/{total}", end="", file=sys.stderr, flush=True)
+            self.shown = True
+
+    def end(self) -> None:
+        if self.shown:
+            print(file=sys.stderr)
+            self.shown = False
+
+
+async def _import_projects(settings: Settings, folders: list[Path]) -> int:
+    """Check every folder, then import them all in one transaction, or nothing."""
+    import bot.schema  # noqa: F401 - every table the items refer to
+    from core import clock, db
+    from core.yaml_files import Problem
+    from tasks import importer
+
+    plans: list[importer.ImportPlan] = []
+    problems: list[Problem] = []
+    for folder in folders:
+        progress = _Progress(f"{folder}: images")
+        try:
+            plans.append(await asyncio.to_thread(importer.plan_import, folder, progress))
+        except importer.ImportProblems as error:
+            problems.extend(error.problems)
+        finally:
+            progress.end()
+    ids = [plan.spec.id for plan in plans]
+    for plan in plans:
+        if ids.count(plan.spec.id) > 1:
+            message = f'project "{plan.spec.id}" is in more than one of the folders given'
+            problems.append(Problem(plan.spec_path, plan.lines.get("id"), message))
+    if problems:
+        return _refuse(problems)
+    await db.upgrade(settings.database_url)
+    engine = db.create_engine(settings.database_url)
+    try:
+        async with db.session_factory(engine)() as session:
+            for plan in plans:
+                problems.extend(await importer.check_against_database(session, plan))
+            if problems:
+                return _refuse(problems)
+            summaries = []
+            now = clock.SystemClock().now()
+            for plan in plans:
+                progress = _Progress(f"{plan.spec.id}: items")
+                summaries.append(await importer.apply_import(session, plan, now, progress))
+                progress.end()
+            await session.commit()  # a command, not an update: this is its boundary
+    finally:
+        await engine.dispose()
+    for summary in summaries:
+        print(importer.describe_summary(summary))
+    return 0
+
+
+def _refuse(problems: list[Problem]) -> int:
+    for problem in problems:
+        print(problem)
+    count = len(problems)
+    print(f"{count} problem{'' if count == 1 else 's'}; nothing imported.")
+    return 1
+
+
+async def _export_project(settings: Settings, project_id: str, out: Path | None) -> int:
+    """Aggregate a project's answers (stored: committed here) and write its files."""
+    import bot.schema  # noqa: F401 - every table the export reads
+    from core import db
+    from tasks.export import export_project
+
+    await db.upgrade(settings.database_url)
+    engine = db.create_engine(settings.database_url)
+    progress = _Progress(f"{project_id}: items")
+    try:
+        async with db.session_factory(engine)() as session:
+            try:
+                out_dir = out or Path("exports") / project_id
+                paths = await export_project(session, project_id, out_dir, progress)
+            except LookupError as error:
+                print(f"Cannot export {project_id}: {error}", file=sys.stderr)
+                return 1
+            finally:
+                progress.end()
+            await session.commit()  # the aggregated labels; a command is its own boundary
+    finally:
+        await engine.dispose()
+    for path in paths:
+        print(path)
+    return 0
 
 
 async def _run(settings: Settings) -> None:
