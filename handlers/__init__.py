@@ -12,6 +12,8 @@ from handlers import (
     practice,
     privacy,
     work,
+    work_coordination,
+    work_import,
 )
 
 
@@ -23,7 +25,9 @@ def build_router() -> Router:
         privacy.router,
         certificates.router,
         coordination.admin_router,
+        work_coordination.router,
         coordination.coordinator_router,
+        work_import.router,
         learning.router,
         practice.router,
         work.router,

@@ -25,6 +25,10 @@ COORDINATORS = (
     ("invite_revoke", N_("Withdraw an invite link")),
     ("progress", N_("Course progress per group")),
 )
+PROJECTS = (  # coordinators' and admins'
+    ("projects", N_("Labelling projects: figures, review, export")),
+    ("resume_worker", N_("Let a paused worker work on a project again")),
+)
 ADMINS = (
     ("org_new", N_("Create a partner organisation")),
     ("coordinator_add", N_("Make someone a coordinator")),
@@ -56,6 +60,8 @@ async def install_commands_for(bot: Bot, member: Member, *, refresh: bool = Fals
     pairs = EVERYONE
     if member.is_coordinator:
         pairs += COORDINATORS
+    if member.is_coordinator or member.is_admin:
+        pairs += PROJECTS
     if member.is_admin:
         pairs += ADMINS
     if pairs == EVERYONE:

@@ -1,0 +1,466 @@
+"""Coordinators' (and admins') view of labelling projects: figures, pause and close, the review
+queue, export, and lifting a worker's pause. The router's filter refuses everyone else
+server-side; each change is written to the audit log by the service, in the update's unit of
+work, before the bot says anything.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from aiogram.filters import Command, CommandObject, Filter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, FSInputFile, Message, TelegramObject
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.bidi import isolate_ltr
+from core.clock import Clock
+from core.i18n import _, embed, format_number, format_percent
+from core.text_input import clean, excerpt, parse_number
+from handlers.routing import Routes
+from handlers.screens import Screen, present
+from handlers.work import KIND_ICONS, _body, _label_text, _photo, title
+from people.accounts import USER_ID_LIMIT, Member
+from tasks import figures, review
+from tasks.export import export_project
+from tasks.figures import BANDS, ProjectFigures
+from tasks.models import ItemState, WorkItem, WorkProject
+from tasks.review import ReviewError
+
+MAX_LISTED = 40  # projects on the /projects screen (a message holds 4096 characters)
+DOCUMENT_LIMIT = 50 * 1024 * 1024  # what a bot may upload to Telegram
+CAPTION_LIMIT = 1024
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+class IsCoordinatorOrAdmin(Filter):
+    """Projects belong to no organisation: any coordinator or admin sees them all."""
+
+    async def __call__(self, event: TelegramObject, member: Member | None = None) -> bool:
+        return member is not None and (member.is_coordinator or member.is_admin)
+
+
+router = Routes(__name__, IsCoordinatorOrAdmin())
+
+
+class ProjectPick(CallbackData, prefix="cpj"):
+    """A project's figures; "" is the list of projects."""
+
+    p: str
+
+
+class ProjectSetState(CallbackData, prefix="cps"):
+    """Move project `p` to state `s`; closing asks first (`ok` false)."""
+
+    p: str
+    s: str
+    ok: bool = False
+
+
+class ProjectExport(CallbackData, prefix="cpx"):
+    p: str
+
+
+class ReviewShow(CallbackData, prefix="crq"):
+    """The review queue of project `p`, at position `n` (0 = the first item)."""
+
+    p: str
+    n: int = 0
+
+
+class ReviewSettle(CallbackData, prefix="crs"):
+    """Item `i` seen at queue position `n`: `m` is the set of answers chosen (bit k: answer k of
+    tasks.review.choices); `go` settles it, else the screen shows the choice (tagging)."""
+
+    i: int
+    m: int
+    n: int
+    go: bool = False
+
+
+def _state_text(state: str) -> str:
+    return {
+        "open": _("open"),
+        "paused": _("paused"),
+        "closed": _("closed"),
+    }.get(state, state)
+
+
+def _reason_text(reason: str) -> str:
+    return {
+        "unclear": _("unclear"),
+        "broken": _("broken image"),
+        "offensive": _("offensive"),
+    }.get(reason, reason)
+
+
+def _n(value: int) -> str:
+    return embed(format_number(value))
+
+
+def sparkline(values: tuple[int, ...]) -> str:
+    """One bar per value, scaled to the largest; an empty hour is the lowest bar."""
+    top = max(values, default=0)
+    if not top:
+        return SPARK[0] * len(values)
+    return "".join(SPARK[0] if not v else SPARK[1 + round(v / top * 6)] for v in values)
+
+
+def _bands_text(counts: tuple[int, int, int, int]) -> str:
+    edges = [format_percent(edge) for edge in BANDS]
+    names = [f"<{edges[0]}", f"{edges[0]}–{edges[1]}", f"{edges[1]}–{edges[2]}", f"≥{edges[2]}"]
+    pairs = zip(names, counts, strict=True)
+    return " · ".join(f"{embed(name)}: {_n(count)}" for name, count in pairs)
+
+
+def _reports_text(reports: dict[str, int]) -> str:
+    if not reports:
+        return _("Problem reports: none")
+    listed = " · ".join(f"{_reason_text(r)}: {_n(n)}" for r, n in sorted(reports.items()))
+    return _("Problem reports: {reports}").format(reports=listed)
+
+
+def figures_text(project: WorkProject, found: ProjectFigures) -> str:
+    icon = KIND_ICONS.get(project.kind, "🏷")
+    lines = [
+        f"{icon} {title(project)} · {_state_text(found.state)}",
+        "",
+        _("Items: {total} · done {done} · to review {review} · open {open}").format(
+            total=_n(found.items), done=_n(found.done), review=_n(found.review), open=_n(found.open)
+        ),
+        _("Control items: {count}").format(count=_n(found.gold_items)),
+        _("Answers: {hour} in the last hour, {day} in 24 hours").format(
+            hour=_n(found.answers_last_hour), day=_n(found.answers_24h)
+        ),
+        isolate_ltr(sparkline(found.answers_per_hour))
+        + " "
+        + _("(per hour, oldest first; most {most})").format(
+            most=_n(max(found.answers_per_hour, default=0))
+        ),
+        _("Agreement on completed items: {agreement}").format(
+            agreement=embed(format_percent(found.agreement))
+        )
+        if found.agreement is not None
+        else _("Agreement: no item completed yet"),
+        _("Workers by accuracy on control items: {bands}").format(
+            bands=_bands_text(found.accuracy_bands)
+        ),
+        _("Paused workers: {paused} · answers flagged too fast: {fast}").format(
+            paused=_n(found.paused), fast=_n(found.too_fast)
+        ),
+        _reports_text(found.reports),
+    ]
+    return "\n".join(lines)
+
+
+async def projects_screen(session: AsyncSession, clock: Clock) -> Screen:
+    found = await figures.summaries(session, clock.now())
+    if not found:
+        return Screen(_("There are no labelling projects yet."))
+    builder = InlineKeyboardBuilder()
+    lines = [_("Labelling projects:")]
+    for summary in found[:MAX_LISTED]:
+        project = summary.project
+        icon = KIND_ICONS.get(project.kind, "🏷")
+        lines.append(
+            _(
+                "{project} · {state}: done {done} of {items}, to review {review}, "
+                "answers in the last hour {answers}"
+            ).format(
+                project=f"{icon} {title(project)}",
+                state=_state_text(project.state),
+                done=_n(summary.done),
+                items=_n(summary.items),
+                review=_n(summary.review),
+                answers=_n(summary.answers_last_hour),
+            )
+        )
+        label = f"{icon} {title(project)}"[:60]
+        builder.button(text=label, callback_data=ProjectPick(p=project.id))
+    builder.adjust(1)
+    return Screen("\n".join(lines), builder.as_markup())
+
+
+async def project_screen(session: AsyncSession, project: WorkProject, clock: Clock) -> Screen:
+    found = await figures.project_figures(session, project.id, clock.now())
+    waiting = await review.review_count(session, project.id)
+    p = project.id
+    builder = InlineKeyboardBuilder()
+    if project.state == "open":
+        builder.button(text=_("⏸ Pause"), callback_data=ProjectSetState(p=p, s="paused", ok=True))
+    else:
+        builder.button(text=_("▶️ Reopen"), callback_data=ProjectSetState(p=p, s="open", ok=True))
+    if project.state != "closed":
+        builder.button(text=_("⛔ Close"), callback_data=ProjectSetState(p=p, s="closed"))
+    builder.button(
+        text=_("🔎 Review queue ({count})").format(count=format_number(waiting)),
+        callback_data=ReviewShow(p=p),
+    )
+    builder.button(text=_("📦 Export"), callback_data=ProjectExport(p=p))
+    builder.button(text=_("🔄 Refresh"), callback_data=ProjectPick(p=p))
+    builder.button(text=_("⬅️ Projects"), callback_data=ProjectPick(p=""))
+    builder.adjust(2 if project.state != "closed" else 1, 2, 2)
+    return Screen(figures_text(project, found), builder.as_markup())
+
+
+def close_screen(project: WorkProject) -> Screen:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("⛔ Yes, close it"), callback_data=ProjectSetState(p=project.id, s="closed", ok=True)
+    )
+    builder.button(text=_("⬅️ Back"), callback_data=ProjectPick(p=project.id))
+    builder.adjust(1)
+    text = _(
+        "Close «{project}»? Workers can no longer take its items; the answers already given "
+        "stay. You can reopen it later."
+    ).format(project=title(project))
+    return Screen(text, builder.as_markup())
+
+
+def _answer_text(project: WorkProject, answer: tuple[str, ...]) -> str:
+    return ", ".join(_label_text(project, a) for a in answer) or _("none of the labels")
+
+
+async def review_screen(
+    session: AsyncSession,
+    project: WorkProject,
+    offset: int,
+    item: WorkItem | None = None,
+    mask: int = 0,
+) -> Screen:
+    """Item number `offset` of the project's review queue (from the start when past its end),
+    with the answers given so far and a button per answer to settle it."""
+    back = ProjectPick(p=project.id)
+    count = await review.review_count(session, project.id)
+    if item is None:
+        if offset >= count:
+            offset = 0
+        queue = await review.review_queue(session, project.id, 1, offset)
+        if not queue:
+            builder = InlineKeyboardBuilder()
+            builder.button(text=_("⬅️ Back"), callback_data=back)
+            text = _("Nothing to review in «{project}».").format(project=title(project))
+            return Screen(text, builder.as_markup())
+        item = queue[0]
+    given = await review.item_answers(session, item.id)
+    lines = [
+        _("🔎 To review in «{project}»: {position} of {count}").format(
+            project=title(project), position=_n(offset + 1), count=_n(max(count, offset + 1))
+        ),
+        "",
+        _body(project, item),
+        "",
+    ]
+    if item.state == ItemState.REVIEW:
+        lines.append(_("The workers did not agree enough."))
+    if given.counted:
+        ranked = sorted(given.counted.items(), key=lambda pair: (-pair[1], pair[0]))
+        answers = " · ".join(f"{_answer_text(project, a)}: {_n(n)}" for a, n in ranked)
+        lines.append(_("Answers so far: {answers}").format(answers=answers))
+    else:
+        lines.append(_("Answers so far: none"))
+    if given.reports:
+        lines.append(_reports_text(given.reports))
+    choices = review.choices(project)
+    builder = InlineKeyboardBuilder()
+    widths: list[int] = []
+    if project.kind == "tagging":
+        lines.append(_("Choose every label that fits, then settle the item."))
+        for index, answer_id in enumerate(choices):
+            mark = "☑️" if mask >> index & 1 else "⬜"
+            builder.button(
+                text=f"{mark} {_label_text(project, answer_id)}",
+                callback_data=ReviewSettle(i=item.id or 0, m=mask ^ (1 << index), n=offset),
+            )
+        widths += [2] * ((len(choices) + 1) // 2)
+        builder.button(
+            text=_("✅ Settle ({count} chosen)").format(count=embed(bin(mask).count("1"))),
+            callback_data=ReviewSettle(i=item.id or 0, m=mask, n=offset, go=True),
+        )
+        widths.append(1)
+    else:
+        lines.append(_("Choose the right answer to settle the item."))
+        for index, answer_id in enumerate(choices):
+            builder.button(
+                text=_label_text(project, answer_id),
+                callback_data=ReviewSettle(i=item.id or 0, m=1 << index, n=offset, go=True),
+            )
+        per_row = 5 if all(len(_label_text(project, a)) <= 3 for a in choices) else 2
+        widths += [per_row] * (len(choices) // per_row)
+        widths += [len(choices) % per_row] if len(choices) % per_row else []
+    builder.button(text=_("⏭ Skip"), callback_data=ReviewShow(p=project.id, n=offset + 1))
+    builder.button(text=_("⬅️ Back"), callback_data=back)
+    widths.append(2)
+    builder.adjust(*widths)
+    photo = await _photo(session, item)
+    text = "\n".join(lines)
+    limit = CAPTION_LIMIT if photo is not None else 4096
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return Screen(text, builder.as_markup(), photo)
+
+
+async def _refused(query: CallbackQuery) -> None:
+    await query.answer(_("This button is no longer valid."))
+
+
+@router.message(Command("projects"))
+async def projects(message: Message, session: AsyncSession, clock: Clock) -> None:
+    await present(message, await projects_screen(session, clock), session)
+
+
+@router.callback_query(ProjectPick.filter())
+async def pick_project(
+    query: CallbackQuery, callback_data: ProjectPick, session: AsyncSession, clock: Clock
+) -> None:
+    if not callback_data.p:
+        await present(query, await projects_screen(session, clock), session)
+        await query.answer()
+        return
+    project = await session.get(WorkProject, callback_data.p)
+    if project is None:
+        await _refused(query)
+        return
+    await present(query, await project_screen(session, project, clock), session)
+    await query.answer()
+
+
+@router.callback_query(ProjectSetState.filter())
+async def set_state(
+    query: CallbackQuery,
+    callback_data: ProjectSetState,
+    session: AsyncSession,
+    member: Member,
+    clock: Clock,
+) -> None:
+    project = await session.get(WorkProject, callback_data.p)
+    if project is None or callback_data.s not in ("open", "paused", "closed"):
+        await _refused(query)
+        return
+    if callback_data.s == "closed" and not callback_data.ok:
+        await present(query, close_screen(project), session)
+        await query.answer()
+        return
+    try:
+        project = await review.set_state(
+            session, project.id, callback_data.s, clock.now(), actor_id=member.id
+        )
+        note = {
+            "open": _("The project is open again."),
+            "paused": _("The project is paused: no one gets new items from it."),
+            "closed": _("The project is closed."),
+        }[callback_data.s]
+    except ReviewError:
+        note = _("The project was already in that state.")
+    await present(query, await project_screen(session, project, clock), session)
+    await query.answer(note)
+
+
+@router.callback_query(ReviewShow.filter())
+async def show_review(
+    query: CallbackQuery, callback_data: ReviewShow, session: AsyncSession
+) -> None:
+    project = await session.get(WorkProject, callback_data.p)
+    if project is None or not 0 <= callback_data.n < 10**6:
+        await _refused(query)
+        return
+    await present(query, await review_screen(session, project, callback_data.n), session)
+    await query.answer()
+
+
+@router.callback_query(ReviewSettle.filter())
+async def settle_item(
+    query: CallbackQuery,
+    callback_data: ReviewSettle,
+    session: AsyncSession,
+    member: Member,
+    clock: Clock,
+) -> None:
+    item = await session.get(WorkItem, callback_data.i)
+    project = await session.get(WorkProject, item.project_id) if item is not None else None
+    if item is None or project is None or not 0 <= callback_data.n < 10**6:
+        await _refused(query)
+        return
+    choices = review.choices(project)
+    if not 0 <= callback_data.m < 1 << len(choices):
+        await _refused(query)
+        return
+    if not callback_data.go:
+        screen = await review_screen(session, project, callback_data.n, item, callback_data.m)
+        await present(query, screen, session)
+        await query.answer()
+        return
+    label = [a for index, a in enumerate(choices) if callback_data.m >> index & 1]
+    try:
+        await review.settle(session, item.id or 0, label, member.id, clock.now())
+        note = _("✅ Settled: {answer}").format(answer=_answer_text(project, tuple(label)))
+    except ReviewError as error:
+        if error.reason != "already":
+            await _refused(query)
+            return
+        note = _("This item was settled already.")
+    await present(query, await review_screen(session, project, callback_data.n), session)
+    await query.answer(note[:190])
+
+
+@router.callback_query(ProjectExport.filter())
+async def export(
+    query: CallbackQuery,
+    callback_data: ProjectExport,
+    session: AsyncSession,
+    member: Member,
+    clock: Clock,
+) -> None:
+    """Aggregate and write the files (and the audit entry) first, then send them."""
+    project = await session.get(WorkProject, callback_data.p)
+    if project is None or query.bot is None:
+        await _refused(query)
+        return
+    with tempfile.TemporaryDirectory(prefix="rafiq-export-") as folder:
+        paths = await export_project(session, project.id, Path(folder))
+        review.record_export(session, project.id, member.id, clock.now())
+        await query.answer(_("Sending the results of «{project}»…").format(project=title(project)))
+        for path in paths:
+            if path.stat().st_size > DOCUMENT_LIMIT:
+                await query.bot.send_message(
+                    member.id,
+                    _("{file} is too large to send here; export it on the server.").format(
+                        file=isolate_ltr(path.name)
+                    ),
+                )
+                continue
+            await query.bot.send_document(member.id, FSInputFile(path, filename=path.name))
+
+
+@router.message(Command("resume_worker"))
+async def resume_worker(
+    message: Message, command: CommandObject, session: AsyncSession, member: Member, clock: Clock
+) -> None:
+    """/resume_worker PROJECT USER_ID: the worker may take the project's items again."""
+    parts = clean(command.args or "").text.split()
+    user_id = parse_number(parts[1], low=1, high=USER_ID_LIMIT) if len(parts) == 2 else None
+    if user_id is None:
+        await message.answer(_("Use it like this: /resume_worker PROJECT USER_ID"))
+        return
+    project_id = parts[0].lower()
+    try:
+        await review.resume_worker(
+            session, project_id, user_id, actor_id=member.id, now=clock.now()
+        )
+    except ReviewError as error:
+        if error.reason == "not_found":
+            text = _("There is no project {project}.").format(project=excerpt(parts[0]))
+        else:
+            text = _("User {user} is not paused on {project}.").format(
+                user=embed(user_id), project=isolate_ltr(project_id)
+            )
+        await message.answer(text)
+        return
+    await message.answer(
+        _(
+            "User {user} can work on {project} again. Their accuracy on control items stays as "
+            "it was: more wrong answers pause them again."
+        ).format(user=embed(user_id), project=isolate_ltr(project_id))
+    )
