@@ -99,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     token = settings.bot_token.get_secret_value() if settings.bot_token else ""
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
     command = args.command or ("run" if settings.bot_token else "sandbox")
-    configure_logging(logging.WARNING if command == "sandbox" else logging.INFO, [token, secret])
+    quiet = command in ("sandbox", "tasks")
+    configure_logging(logging.WARNING if quiet else logging.INFO, [token, secret])
     if command == "migrate":
         from core import db
 
