@@ -14,6 +14,7 @@ from people import accounts
 from standin.client import SimUser
 from standin.server import StandIn
 from standin.terminal import ReadLine, run_terminal
+from tasks.shipped import load_shipped_projects
 
 SANDBOX_TOKEN = "1000000001:sandbox-token-not-a-real-telegram-token"
 SANDBOX_ORGANISATION = "Sandbox NGO"
@@ -30,6 +31,9 @@ async def run_sandbox(
 ) -> None:
     await db.upgrade(settings.database_url)
     runtime = Runtime.create(settings)
+    async with runtime.sessions() as session:
+        await load_shipped_projects(session, runtime.clock.now(), say=write)
+        await session.commit()  # start-up, not an update: this is its boundary
     server = StandIn(files_dir=files_dir)
     await server.start()
     polling = PollingBot(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import WriteGate
 
 Step = Callable[[AsyncSession], Awaitable[Any]]
+T = TypeVar("T")
 
 current: ContextVar[UnitOfWork | None] = ContextVar("unit_of_work", default=None)
 
@@ -92,6 +93,25 @@ class UnitOfWork:
             finally:
                 self._release_gate()
             self._flushed_after_commit = False
+
+    async def separately(self, step: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run a long job's writes in a transaction of their own, after the update's commit.
+
+        For work that must first read from Telegram (an import downloads its file): the update
+        is settled when it first calls Telegram; the job's writes commit here, all or nothing.
+        """
+        await self.commit()
+        await self.begin_write()
+        try:
+            result = await step(self.session)
+            await self.session.commit()
+        except BaseException:
+            await self.session.rollback()
+            raise
+        finally:
+            self._release_gate()
+            self._flushed_after_commit = False
+        return result
 
     async def rollback(self) -> None:
         try:

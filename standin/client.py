@@ -148,6 +148,20 @@ class SimUser:
             body = self._server.message_json(bot, chat, message)
             return await self._deliver(bot, chat, "message", body, f"photo from {self!r}")
 
+    async def send_document(
+        self, data: bytes, file_name: str, caption: str | None = None
+    ) -> list[Event]:
+        async with self._lock:
+            bot, chat = await self._chat()
+            stored = await self._server.store_upload(
+                bot, Upload(file_name, None, data), kind="document"
+            )
+            message = self._user_message(
+                chat, document=stored, caption=caption or None, raw_caption=caption or None
+            )
+            body = self._server.message_json(bot, chat, message)
+            return await self._deliver(bot, chat, "message", body, f"document from {self!r}")
+
     async def press(self, label: str, message_id: int | None = None) -> list[Event]:
         """Press the inline button with exactly this label (on the newest message having it)."""
         async with self._lock:

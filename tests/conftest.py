@@ -23,6 +23,8 @@ from bot.app import Runtime
 from bot.settings import load_settings
 from core import db
 from core.clock import ManualClock
+from tasks.catalog import DEFAULT_PROJECTS_DIR
+from tasks.importer import ImportPlan, apply_import, plan_import
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 DATABASES = ["sqlite", "postgres"]
@@ -110,3 +112,21 @@ async def runtime(database_url: str, clock: ManualClock) -> AsyncIterator[Runtim
     rt = Runtime.create(settings, clock=clock)
     yield rt
     await rt.close()
+
+
+@pytest.fixture(scope="session")
+def shipped_plans() -> list[ImportPlan]:
+    """The shipped projects read and their images prepared once for the whole session."""
+    return [
+        plan_import(spec.parent) for spec in sorted(DEFAULT_PROJECTS_DIR.glob("*/project.yaml"))
+    ]
+
+
+@pytest.fixture
+async def work_projects(runtime: Runtime, shipped_plans: list[ImportPlan]) -> list[str]:
+    """The shipped projects (tasks/projects/) in the test's database; their ids."""
+    async with runtime.sessions() as session:
+        for plan in shipped_plans:
+            await apply_import(session, plan, runtime.clock.now())
+        await session.commit()
+    return [plan.spec.id for plan in shipped_plans]

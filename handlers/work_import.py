@@ -1,0 +1,114 @@
+"""Coordinators import a project by sending its folder as a .zip file to the bot."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import tempfile
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from aiogram import Bot, F
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import unit_of_work
+from core.clock import Clock
+from core.i18n import _, embed
+from handlers.filters import IsCoordinator
+from handlers.routing import Routes
+from people import audit
+from people.accounts import Member
+from tasks.importer import ImportProblems, apply_import, describe_summary, plan_import
+
+router = Routes(__name__, IsCoordinator())
+
+MAX_ZIP_BYTES = 20 * 1024 * 1024  # what a bot may download from Telegram
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_FILES = 20_000
+SHOWN_PROBLEMS = 25
+
+
+class BadArchive(ValueError):
+    """The .zip itself is unusable; the message says why."""
+
+
+def unpack(data: bytes, into: Path) -> Path:
+    """Unpack a project's .zip safely; the folder holding project.yaml."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as error:
+        raise BadArchive(_("This is not a readable .zip file.")) from error
+    with archive:
+        entries = archive.infolist()
+        if len(entries) > MAX_FILES:
+            raise BadArchive(_("The .zip holds too many files."))
+        if sum(entry.file_size for entry in entries) > MAX_UNPACKED_BYTES:
+            raise BadArchive(_("The .zip unpacks to more than 200 MB."))
+        for entry in entries:
+            name = PurePosixPath(entry.filename)
+            if name.is_absolute() or ".." in name.parts or "\\" in entry.filename:
+                raise BadArchive(_("The .zip holds a file outside its folder."))
+        archive.extractall(into)
+    found = sorted(into.rglob("project.yaml"), key=lambda path: len(path.parts))
+    if not found:
+        raise BadArchive(_("The .zip has no project.yaml."))
+    return found[0].parent
+
+
+def _problems_text(problems: list[str], folder: str) -> str:
+    problems = [problem.replace(folder + "/", "") for problem in problems]
+    shown = problems[:SHOWN_PROBLEMS]
+    lines = [_("Nothing was imported. Fix these problems and send the .zip again:")]
+    lines += [f"• {embed(problem)}" for problem in shown]
+    if len(problems) > len(shown):
+        lines.append(_("…and {count} more.").format(count=embed(len(problems) - len(shown))))
+    return "\n".join(lines)
+
+
+@router.message(F.document.file_name.lower().endswith(".zip"))
+async def import_project(
+    message: Message, bot: Bot, session: AsyncSession, member: Member, clock: Clock
+) -> None:
+    document = message.document
+    assert document is not None
+    if (document.file_size or 0) > MAX_ZIP_BYTES:
+        await message.answer(_("The .zip is larger than 20 MB, the most a bot can receive."))
+        return
+    await message.answer(_("⏳ Checking the project files…"))
+    buffer = io.BytesIO()
+    await bot.download(document, destination=buffer)
+    with tempfile.TemporaryDirectory(prefix="rafiq-import-") as temporary:
+        try:
+            folder = await asyncio.to_thread(unpack, buffer.getvalue(), Path(temporary))
+            plan = await asyncio.to_thread(plan_import, folder)
+        except BadArchive as error:
+            await message.answer(str(error))
+            return
+        except ImportProblems as error:
+            text = _problems_text([str(p) for p in error.problems], str(folder))
+            await message.answer(text)
+            return
+    work = unit_of_work.current.get()
+    assert work is not None
+
+    async def apply(job_session: AsyncSession):
+        summary = await apply_import(job_session, plan, clock.now())
+        audit.record(
+            job_session,
+            clock,
+            actor_id=member.id,
+            action="project_import",
+            object=plan.spec.id,
+            detail=describe_summary(summary),
+        )
+        return summary
+
+    try:
+        summary = await work.separately(apply)
+    except ImportProblems as error:
+        await message.answer(_problems_text([str(p) for p in error.problems], str(folder)))
+        return
+    await message.answer(
+        _("✅ Imported: {summary}").format(summary=embed(describe_summary(summary)))
+    )
