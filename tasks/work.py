@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
+from tasks.aggregation import Vote, agreement
 from tasks.models import (
     Assignment,
     AssignmentState,
@@ -447,15 +448,16 @@ async def _count(session: AsyncSession, item: WorkItem, rules: Rules) -> None:
         return
     answers = (
         await session.execute(
-            select(Assignment.answer).where(
+            select(Assignment.user_id, Assignment.answer).where(
                 Assignment.item_id == item.id,
                 Assignment.state == AssignmentState.ANSWERED,
                 Assignment.too_fast.is_(False),
             )
         )
-    ).scalars()
-    label, share = agreement([tuple(a) for a in answers if a is not None and a != ["unsure"]])
-    if label is not None and share >= rules.min_agreement:
+    ).all()
+    votes = [Vote(item.id, worker or 0, tuple(answer or ())) for worker, answer in answers]
+    label, share = agreement(votes, rules.kind)
+    if share > 0 and share >= rules.min_agreement:
         values: dict[str, Any] = dict(
             state=ItemState.COMPLETE, label=list(label), confidence=round(share, 4)
         )
@@ -471,15 +473,6 @@ async def _count(session: AsyncSession, item: WorkItem, rules: Rules) -> None:
     )
     for key, value in values.items():
         setattr(item, key, value)
-
-
-def agreement(answers: list[tuple[str, ...]]) -> tuple[tuple[str, ...] | None, float]:
-    """The most common answer and the share of answers that agree with it."""
-    if not answers:
-        return None, 0.0
-    counts = Counter(answers)
-    best = max(sorted(counts), key=lambda answer: counts[answer])
-    return best, counts[best] / len(answers)
 
 
 async def put_back(
