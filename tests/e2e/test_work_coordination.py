@@ -4,17 +4,20 @@ pause; members are refused every command and button, and each change is in the a
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
-from sqlalchemy import select
+from PIL import Image
+from sqlalchemy import select, update
 
 from bot.app import Runtime
+from core.images import image_digest, prepare_image
 from handlers.work_coordination import ProjectSetState, ReviewSettle
 from people.models import AuditEntry
 from standin.chat import ChatMessage
 from standin.client import SimUser
 from standin.server import StandIn
-from tasks.models import WorkerStanding, WorkItem, WorkProject
+from tasks.models import WorkerStanding, WorkImage, WorkItem, WorkProject
 from tests.e2e.conftest import Onboard
 from tests.e2e.test_trust_coordination import NOT_UNDERSTOOD, _coordinator
 from tests.tasks.test_work import give, setup, take
@@ -211,3 +214,48 @@ async def test_an_admin_without_an_organisation_has_the_project_commands(
     calls = [p for method, p in standin.calls if method.lower() == "setmycommands"]
     mine = [c for c in calls if "900" in str(c.get("scope", ""))]
     assert mine and "resume_worker" in str(mine[-1]["commands"])
+
+
+async def test_a_tagging_item_with_a_picture_is_settled_with_the_labels_chosen(
+    onboard: Onboard, runtime: Runtime
+) -> None:
+    _, coordinator = await _coordinator(onboard)
+    await setup(runtime, items=1, workers=0, kind="tagging")
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "white").save(buffer, format="PNG")
+    prepared = prepare_image(buffer.getvalue())
+    async with runtime.sessions() as session:
+        picture = WorkImage(
+            digest=image_digest(prepared.data),
+            data=prepared.data,
+            width=prepared.width,
+            height=prepared.height,
+            source_bytes=len(buffer.getvalue()),
+        )
+        session.add(picture)
+        await session.flush()
+        await session.execute(
+            update(WorkItem).values(image_id=picture.id, content={}, state="review")
+        )
+        await session.commit()
+
+    await coordinator.send("/projects")
+    await coordinator.press("🔖 Digits")
+    await coordinator.press("🔎 Review queue (1)")
+    card = coordinator.last
+    assert card.photo is not None
+    assert card.caption.split("\n")[-3:] == [
+        "The workers did not agree enough.",
+        "Answers so far: none",
+        "Choose every label that fits, then settle the item.",
+    ]
+    assert card.labels == ["⬜ 0", "⬜ 1", "⬜ 2", "✅ Settle (0 chosen)", "⏭ Skip", "⬅️ Back"]
+    await coordinator.press("⬜ 0")
+    await coordinator.press("⬜ 2")
+    assert coordinator.last.labels[:4] == ["☑️ 0", "⬜ 1", "☑️ 2", "✅ Settle (2 chosen)"]
+    assert (await _item(runtime, "i0")).state == "review"
+    events = await coordinator.press("✅ Settle (2 chosen)")
+    assert [e.text for e in events if e.kind == "callback_answer"] == ["✅ Settled: 0, 2"]
+    settled = await _item(runtime, "i0")
+    assert (settled.state, settled.label) == ("settled", ["0", "2"])
+    assert coordinator.last.text == "Nothing to review in «Digits»."
