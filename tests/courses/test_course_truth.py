@@ -1,15 +1,20 @@
-"""The platform and annotation-basics courses say only what the bot does now, and the platform
-course's privacy lesson matches /mydata and /deleteme in every language."""
+"""The platform and annotation-basics courses say only what the bot does now (paid work, its rules,
+the projects that ship, Earnings without payouts), and the platform course's privacy lesson
+matches /mydata and /deleteme in every language."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
 
 import pytest
 
-from courses.content_model import LOCALES, Course
+from courses.content_model import LOCALES, Course, Lesson
 from courses.loader import DEFAULT_CONTENT_ROOT, load_course
+from tasks.catalog import DEFAULT_PROJECTS_DIR
+from tasks.spec import ProjectSpec, load_spec
+from tasks.work import MIN_GOLD_SEEN
 
 # Features the bot does not have: a lesson must not describe them as present.
 ABSENT_FEATURES = {
@@ -104,7 +109,9 @@ def test_the_privacy_lesson_names_what_is_stored_and_what_is_not(course: Course)
         "quiz",
         "practice answers",
         "skills",
+        "work answers",
         "training pay",
+        "the pay for your work",
         "name for certificates, encrypted",
         "certificates",
     ]
@@ -127,19 +134,28 @@ def test_the_data_questions_match_the_privacy_lesson(course: Course) -> None:
         assert "/deleteme" in erase.explanation[locale], locale
 
 
-# Annotation basics: paid tasks, the Earnings screen and payouts do not exist yet.
-NO_PAYOUTS_YET = {
+# Paid work and the Earnings screen are open; payouts are not made through the bot.
+NOT_MADE_HERE = re.compile(r"payouts are not made through the bot", re.IGNORECASE)
+PAYOUT_PROMISES = {
     "weekly payouts": re.compile(r"\bweekly\b|once\s+a\s+week|every\s+week", re.IGNORECASE),
     "a payout schedule": re.compile(r"\bpayouts?\b|paid\s+out", re.IGNORECASE),
-    "tap Earnings": re.compile(r"tap\s+\W*earnings", re.IGNORECASE),
     "hourly rate": ABSENT_FEATURES["hourly rate"],
-    "paid work as open": re.compile(r"opens?\s+paid|paid\s+(work|tasks?)\s+(is|are)\s+open", re.I),
+}
+# What the courses said before the work loop, and is no longer true.
+STALE = {
+    "work not open": re.compile(
+        r"not\s+open(\s+in\s+the\s+bot)?\s+yet|not\s+open\s+either|when\s+(they|it)\s+opens?\b"
+        r"|will\s+(appear|show|be\s+shown)|ready\s+for\s+when",
+        re.IGNORECASE,
+    ),
 }
 
 
 def payout_claims(text: str) -> list[str]:
-    """What in ``text`` describes payouts, the Earnings screen or paid work as present."""
-    return [name for name, pattern in NO_PAYOUTS_YET.items() if pattern.search(text)]
+    """What in ``text`` promises payouts through the bot, or says paid work is not open."""
+    rest = NOT_MADE_HERE.sub("", text)
+    found = [name for name, pattern in PAYOUT_PROMISES.items() if pattern.search(rest)]
+    return found + [name for name, pattern in STALE.items() if pattern.search(text)]
 
 
 @pytest.fixture(scope="module")
@@ -154,10 +170,11 @@ def annotation() -> Course:
     [
         "Payouts are made once a week.",
         "How often are payouts made?",
-        "Your earnings appear in the bot as you work: tap Earnings to see them at any time.",
-        "Tap 💰 Earnings to see what you earned.",
         "Your hourly rate is shown in the bot.",
-        "Passing opens paid image-labelling work.",
+        "Paid tasks are not open in the bot yet.",
+        "Earnings is not open yet either.",
+        "Work already shows the projects; their tasks will appear there when they open.",
+        "The skill opens image-labelling projects in Work, ready for when their paid tasks open.",
     ],
 )
 def test_the_payout_check_finds_what_the_bot_does_not_do(text: str) -> None:
@@ -167,8 +184,8 @@ def test_the_payout_check_finds_what_the_bot_does_not_do(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "Paid tasks are not open in the bot yet.",
-        "Earnings is not open yet either. If you have a question about pay, ask your coordinator.",
+        "Payouts are not made through the bot: your partner organisation tells you when.",
+        "Earnings in the menu shows what is recorded for you: training pay and paid work.",
         "Rafiq records training pay in your account once for each practice answer.",
     ],
 )
@@ -176,15 +193,90 @@ def test_the_payout_check_lets_true_sentences_pass(text: str) -> None:
     assert payout_claims(text) == []
 
 
-def test_the_english_annotation_course_promises_no_payouts_or_earnings_screen(
-    annotation: Course,
+def test_the_english_courses_promise_no_payouts_and_say_work_is_open(
+    annotation: Course, course: Course
 ) -> None:
     claims = {
-        where: found
-        for where, text in english_units(annotation)
+        (each.id, where): found
+        for each in (annotation, course)
+        for where, text in english_units(each)
         if (found := payout_claims(text) + untrue_claims(text))
     }
     assert claims == {}
+
+
+def lesson(of: Course, lesson_id: str) -> Lesson:
+    return next(each for each in of.lessons if each.id == lesson_id)
+
+
+def shipped_projects() -> list[ProjectSpec]:
+    return [load_spec(path) for path in sorted(DEFAULT_PROJECTS_DIR.glob("*/project.yaml"))]
+
+
+def test_the_courses_name_the_projects_they_open_in_every_language(
+    annotation: Course, course: Course
+) -> None:
+    """'ready' names what Annotation basics opens; the work lesson names every shipped project."""
+    projects = shipped_projects()
+    assert projects, "no shipped project"
+    opened = [p for p in projects if annotation.skill in p.requires]
+    ready = lesson(annotation, "ready").pages[1]
+    work = lesson(course, "work-and-earnings").pages[0]
+    for locale in LOCALES:
+        assert [p.id for p in opened if getattr(p.title, locale) not in ready.text[locale]] == [], (
+            locale
+        )
+        assert [
+            p.id for p in projects if getattr(p.title, locale) not in work.text[locale]
+        ] == [], locale
+
+
+def test_projects_teach_lessons_that_exist(annotation: Course, course: Course) -> None:
+    courses = {annotation.id: annotation, course.id: course}
+    for spec in shipped_projects():
+        if spec.teaches is not None:
+            taught = courses[spec.teaches.course]
+            assert spec.teaches.lesson in {each.id for each in taught.lessons}, spec.id
+
+
+# The buttons a worker meets, as the work lesson names them and the bot labels them.
+WORK_BUTTONS = ("Start", "Send", "Yes", "No", "Not sure", "First", "Second", "Skip")
+WORK_BUTTONS += ("Report a problem", "Instructions")
+HANDLER = Path(__file__).resolve().parents[2] / "handlers" / "work.py"
+
+
+def test_the_work_lesson_names_the_buttons_the_bot_shows(course: Course) -> None:
+    text = "\n".join(page.text["en"] for page in lesson(course, "work-and-earnings").pages)
+    source = HANDLER.read_text(encoding="utf-8")
+    # short msgids without a full stop are button texts: "🤷 Not sure", "📨 Send ({count} chosen)"
+    texts = [t for t in re.findall(r'_\("([^"]{1,40})"\)', source) if "." not in t]
+    shown = {m.group(1).strip() for t in texts if (m := re.search(r"([A-Z][A-Za-z ]*)", t))}
+    assert [name for name in WORK_BUTTONS if name not in text] == []
+    assert [name for name in WORK_BUTTONS if name not in shown] == []
+
+
+def test_the_lessons_say_what_the_work_rules_do(annotation: Course, course: Course) -> None:
+    work = "\n".join(page.text["en"] for page in lesson(course, "work-and-earnings").pages)
+    gold = "\n".join(page.text["en"] for page in lesson(annotation, "honesty-gold").pages)
+    for claim in (
+        "is yours for a few minutes",
+        "not counted, but it is still paid",
+        "the right answer, why, and the lesson",
+        "paused on that project",
+        "flagged and not paid",
+        "paid the project's reward, once",
+        "not paid",
+    ):
+        assert claim in work, claim
+    for claim in ("the right answer, why it is right, and the lesson", "paused on that project"):
+        assert claim in gold, claim
+
+
+def test_the_pause_threshold_in_the_lesson_is_the_one_the_bot_uses(annotation: Course) -> None:
+    page = lesson(annotation, "honesty-gold").pages[1]
+    assert f"nobody is paused before {MIN_GOLD_SEEN} control answers" in page.text["en"]
+    for locale in LOCALES:
+        assert MIN_GOLD_SEEN in numbers(page.text[locale]), locale
 
 
 def numbers(text: str) -> set[int]:
