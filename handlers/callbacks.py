@@ -122,3 +122,38 @@ class WorkLesson(CallbackData, prefix="wl"):
     """The lesson that teaches a project, read from the work loop without moving progress."""
 
     project: str
+
+
+class ProjectPick(CallbackData, prefix="cpj"):
+    """A project's figures; "" is the list of projects."""
+
+    p: str
+
+
+class ProjectSetState(CallbackData, prefix="cps"):
+    """Move project `p` to state `s`; closing asks first (`ok` false)."""
+
+    p: str
+    s: str
+    ok: bool = False
+
+
+class ProjectExport(CallbackData, prefix="cpx"):
+    p: str
+
+
+class ReviewShow(CallbackData, prefix="crq"):
+    """The review queue of project `p`, at position `n` (0 = the first item)."""
+
+    p: str
+    n: int = 0
+
+
+class ReviewSettle(CallbackData, prefix="crs"):
+    """Item `i` seen at queue position `n`: `m` is the set of answers chosen (bit k: answer k of
+    tasks.review.choices); `go` settles it, else the screen shows the choice (tagging)."""
+
+    i: int
+    m: int
+    n: int
+    go: bool = False

@@ -12,6 +12,8 @@ from people.accounts import Member
 EVERYONE = (
     ("start", N_("Main menu")),
     ("learn", N_("Courses")),
+    ("work", N_("Paid work")),
+    ("earnings", N_("What you earned")),
     ("language", N_("Change the language")),
     ("verify", N_("Check a certificate")),
     ("mydata", N_("A copy of everything Rafiq holds about you")),

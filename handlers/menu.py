@@ -34,6 +34,8 @@ def help_text(member: Member) -> str:
         "",
         _("/start - main menu"),
         _("/learn - courses"),
+        _("/work - paid work"),
+        _("/earnings - what you earned"),
         _("/language - change the language"),
         _("/verify CODE - check a certificate"),
         _("/mydata - a copy of everything Rafiq holds about you"),
@@ -48,6 +50,8 @@ def help_text(member: Member) -> str:
             _("/cohort_new NAME - create a group"),
             _("/invite NAME - a new invite link for a group"),
             _("/progress - course progress per group"),
+            _("/projects - paid projects: figures, review, export"),
+            _("Send a project folder as a .zip file to import it."),
         ]
     if member.is_admin:
         lines += [
@@ -60,8 +64,9 @@ def help_text(member: Member) -> str:
         "",
         _(
             "Rafiq stores your Telegram id, language, group, course progress, quiz and practice "
-            "answers, skills, training pay, your name for certificates (encrypted) and your "
-            "certificates. /mydata sends you all of it; /deleteme erases it."
+            "answers, skills, work answers, training pay and work pay, your name for "
+            "certificates (encrypted) and your certificates. /mydata sends you all of it; "
+            "/deleteme erases it."
         ),
         "",
         _("Questions? Ask your coordinator at your partner organisation."),

@@ -97,9 +97,7 @@ def refused_text() -> str:
     )
 
 
-async def erase_member(
-    session: AsyncSession, state: FSMContext, user_id: int
-) -> Erased | None:
+async def erase_member(session: AsyncSession, state: FSMContext, user_id: int) -> Erased | None:
     """Erase the person and their conversation state; None if their role forbids it."""
     try:
         erased = await privacy.erase(session, user_id, SQLModel.metadata)
@@ -114,9 +112,7 @@ async def my_data(message: Message, session: AsyncSession, member: Member, clock
     data = await privacy.export(session, member.id, SQLModel.metadata, clock)
     await message.answer_document(
         BufferedInputFile(privacy.export_json(data), filename="rafiq-my-data.json"),
-        caption=_(
-            "Everything Rafiq holds about you, table by table. Send /deleteme to erase it."
-        ),
+        caption=_("Everything Rafiq holds about you, table by table. Send /deleteme to erase it."),
     )
 
 

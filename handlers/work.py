@@ -192,7 +192,7 @@ def _question(project: WorkProject, item: WorkItem) -> str:
     return _("Choose the label that fits.")
 
 
-def _label_text(project: WorkProject, answer_id: str) -> str:
+def answer_text(project: WorkProject, answer_id: str) -> str:
     if project.kind == "verification":
         return {"yes": _("✅ Yes"), "no": _("❌ No"), "unsure": _("🤷 Not sure")}[answer_id]
     if project.kind == "comparison":
@@ -201,7 +201,7 @@ def _label_text(project: WorkProject, answer_id: str) -> str:
     return local(label["text"])
 
 
-def _body(project: WorkProject, item: WorkItem) -> str:
+def item_body(project: WorkProject, item: WorkItem) -> str:
     content = item.content
     parts: list[str] = []
     if project.kind == "comparison":
@@ -214,7 +214,7 @@ def _body(project: WorkProject, item: WorkItem) -> str:
     return "\n\n".join(parts)
 
 
-async def _photo(session: AsyncSession, item: WorkItem) -> StoredPhoto | None:
+async def item_photo(session: AsyncSession, item: WorkItem) -> StoredPhoto | None:
     ids = [i for i in (item.image_id, item.image_b_id) if i is not None]
     if not ids:
         return None
@@ -242,7 +242,7 @@ async def item_screen(
         earned=earned,
         minutes=embed(minutes_until(offer.expires_at, now)),
     )
-    text = f"{title(project)}\n\n{_body(project, item)}\n\n{status}"
+    text = f"{title(project)}\n\n{item_body(project, item)}\n\n{status}"
     builder = InlineKeyboardBuilder()
     widths: list[int] = []
     a = offer.assignment_id
@@ -250,7 +250,7 @@ async def item_screen(
         for index, answer_id in enumerate(rules.answers):
             mark = "☑️" if chosen >> index & 1 else "⬜"
             builder.button(
-                text=f"{mark} {_label_text(project, answer_id)}",
+                text=f"{mark} {answer_text(project, answer_id)}",
                 callback_data=WorkToggle(a=a, m=chosen ^ (1 << index)),
             )
         widths += [2] * ((len(rules.answers) + 1) // 2)
@@ -262,9 +262,9 @@ async def item_screen(
     else:
         for index, answer_id in enumerate(rules.answers):
             builder.button(
-                text=_label_text(project, answer_id), callback_data=WorkAnswer(a=a, i=index)
+                text=answer_text(project, answer_id), callback_data=WorkAnswer(a=a, i=index)
             )
-        short = all(len(_label_text(project, x)) <= 3 for x in rules.answers)
+        short = all(len(answer_text(project, x)) <= 3 for x in rules.answers)
         per_row = 5 if short else len(rules.answers) if len(rules.answers) <= 3 else 2
         count = len(rules.answers)
         widths += [per_row] * (count // per_row) + ([count % per_row] if count % per_row else [])
@@ -279,7 +279,7 @@ async def item_screen(
     builder.button(text=_("ℹ️ Instructions"), callback_data=WorkOpen(project=project.id))
     widths.append(2)
     builder.adjust(*widths)
-    return Screen(text, builder.as_markup(), await _photo(session, item))
+    return Screen(text, builder.as_markup(), await item_photo(session, item))
 
 
 def report_screen(offer: Offer) -> Screen:
@@ -400,7 +400,7 @@ async def _after_answer(
             _("+{amount}").format(amount=format_money(outcome.credited_minor, rules.currency))
         )
     if outcome.correct is False and outcome.gold is not None:
-        right = ", ".join(_label_text(project, g) for g in outcome.gold) or _("none of the labels")
+        right = ", ".join(answer_text(project, g) for g in outcome.gold) or _("none of the labels")
         lines = [
             _("❌ This was a control item. The right answer: {answer}.").format(answer=right),
         ]

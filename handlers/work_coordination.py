@@ -10,7 +10,6 @@ import tempfile
 from pathlib import Path
 
 from aiogram.filters import Command, CommandObject, Filter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, FSInputFile, Message, TelegramObject
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,9 +18,16 @@ from core.bidi import isolate_ltr
 from core.clock import Clock
 from core.i18n import _, embed, format_number, format_percent
 from core.text_input import clean, excerpt, parse_number
+from handlers.callbacks import (
+    ProjectExport,
+    ProjectPick,
+    ProjectSetState,
+    ReviewSettle,
+    ReviewShow,
+)
 from handlers.routing import Routes
 from handlers.screens import Screen, present
-from handlers.work import KIND_ICONS, _body, _label_text, _photo, title
+from handlers.work import KIND_ICONS, answer_text, item_body, item_photo, title
 from people.accounts import USER_ID_LIMIT, Member
 from tasks import figures, review
 from tasks.export import export_project
@@ -43,41 +49,6 @@ class IsCoordinatorOrAdmin(Filter):
 
 
 router = Routes(__name__, IsCoordinatorOrAdmin())
-
-
-class ProjectPick(CallbackData, prefix="cpj"):
-    """A project's figures; "" is the list of projects."""
-
-    p: str
-
-
-class ProjectSetState(CallbackData, prefix="cps"):
-    """Move project `p` to state `s`; closing asks first (`ok` false)."""
-
-    p: str
-    s: str
-    ok: bool = False
-
-
-class ProjectExport(CallbackData, prefix="cpx"):
-    p: str
-
-
-class ReviewShow(CallbackData, prefix="crq"):
-    """The review queue of project `p`, at position `n` (0 = the first item)."""
-
-    p: str
-    n: int = 0
-
-
-class ReviewSettle(CallbackData, prefix="crs"):
-    """Item `i` seen at queue position `n`: `m` is the set of answers chosen (bit k: answer k of
-    tasks.review.choices); `go` settles it, else the screen shows the choice (tagging)."""
-
-    i: int
-    m: int
-    n: int
-    go: bool = False
 
 
 def _state_text(state: str) -> str:
@@ -220,7 +191,7 @@ def close_screen(project: WorkProject) -> Screen:
 
 
 def _answer_text(project: WorkProject, answer: tuple[str, ...]) -> str:
-    return ", ".join(_label_text(project, a) for a in answer) or _("none of the labels")
+    return ", ".join(answer_text(project, a) for a in answer) or _("none of the labels")
 
 
 async def review_screen(
@@ -250,7 +221,7 @@ async def review_screen(
             project=title(project), position=_n(offset + 1), count=_n(max(count, offset + 1))
         ),
         "",
-        _body(project, item),
+        item_body(project, item),
         "",
     ]
     if item.state == ItemState.REVIEW:
@@ -271,7 +242,7 @@ async def review_screen(
         for index, answer_id in enumerate(choices):
             mark = "☑️" if mask >> index & 1 else "⬜"
             builder.button(
-                text=f"{mark} {_label_text(project, answer_id)}",
+                text=f"{mark} {answer_text(project, answer_id)}",
                 callback_data=ReviewSettle(i=item.id or 0, m=mask ^ (1 << index), n=offset),
             )
         widths += [2] * ((len(choices) + 1) // 2)
@@ -284,17 +255,17 @@ async def review_screen(
         lines.append(_("Choose the right answer to settle the item."))
         for index, answer_id in enumerate(choices):
             builder.button(
-                text=_label_text(project, answer_id),
+                text=answer_text(project, answer_id),
                 callback_data=ReviewSettle(i=item.id or 0, m=1 << index, n=offset, go=True),
             )
-        per_row = 5 if all(len(_label_text(project, a)) <= 3 for a in choices) else 2
+        per_row = 5 if all(len(answer_text(project, a)) <= 3 for a in choices) else 2
         widths += [per_row] * (len(choices) // per_row)
         widths += [len(choices) % per_row] if len(choices) % per_row else []
     builder.button(text=_("⏭ Skip"), callback_data=ReviewShow(p=project.id, n=offset + 1))
     builder.button(text=_("⬅️ Back"), callback_data=back)
     widths.append(2)
     builder.adjust(*widths)
-    photo = await _photo(session, item)
+    photo = await item_photo(session, item)
     text = "\n".join(lines)
     limit = CAPTION_LIMIT if photo is not None else 4096
     if len(text) > limit:

@@ -467,7 +467,7 @@ async def _count(session: AsyncSession, item: WorkItem, rules: Rules) -> None:
         values = dict(state=ItemState.REVIEW)
     await session.execute(
         update(WorkItem)
-        .where(WorkItem.id == item.id)
+        .where(WorkItem.id == item.id, WorkItem.state == ItemState.OPEN)  # not if settled
         .values(**values)
         .execution_options(synchronize_session=False)
     )

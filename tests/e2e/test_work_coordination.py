@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from bot.app import Runtime
 from core.images import image_digest, prepare_image
-from handlers.work_coordination import ProjectSetState, ReviewSettle
+from handlers.callbacks import ProjectSetState, ReviewSettle
 from people.models import AuditEntry
 from standin.chat import ChatMessage
 from standin.client import SimUser
