@@ -3,7 +3,8 @@
 The rules are the fenced ``glossary-rejects`` block of docs/glossary.md. A rule applies only to
 its language's text: the msgstr of that language's catalog, the course file ``<lang>.yaml``,
 the fields of a project.yaml keyed by the language, and in an items file the explanation in that
-language and the text of items in that language.
+language. The items' own texts are data (a customer's message, a support reply) and may use any
+word, so they are not checked.
 """
 
 from __future__ import annotations
@@ -201,15 +202,16 @@ def yaml_texts(path: Path, language: str | None = None) -> list[Text]:
     return list(_yaml_texts(YAML().load(path.read_text("utf-8")), language, path))
 
 
-def items_texts(path: Path) -> list[Text]:
-    """The texts of an items file (CSV or JSONL) in LANGUAGES."""
+def items_texts(path: Path, fields: tuple[str, ...] = ()) -> list[Text]:
+    """The explanations of an items file (CSV or JSONL) in LANGUAGES, and the ``fields`` (e.g.
+    "text") of items in those languages."""
     texts = []
     if path.suffix == ".jsonl":
         for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
             if not line.strip():
                 continue
             item = json.loads(line)
-            for field in ("text", "text_b"):
+            for field in fields:
                 if item.get("language") in LANGUAGES and item.get(field):
                     texts.append(Text(path, item["language"], item[field], number))
             for language, text in (item.get("explanation") or {}).items():
@@ -225,7 +227,7 @@ def items_texts(path: Path) -> list[Text]:
             cells = dict(zip(header, row, strict=False))
             for column, cell in zip(header, row, strict=False):
                 language = None
-                if column in ("text", "text_b"):
+                if column in fields:
                     language = cells.get("language")
                 elif column.startswith("explanation_"):
                     language = column.removeprefix("explanation_")
