@@ -1,0 +1,37 @@
+"""The work-loop benchmarks run end to end with tiny sizes (smoke tests, not timings)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import claim_query, work_throughput
+
+
+def test_work_throughput_answers_items_and_stores_every_answer(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    exit_code = work_throughput.main(
+        ["--users", "3", "--answers", "9", "--items", "40", "--database", "sqlite"]
+    )
+
+    out = capsys.readouterr().out
+    assert exit_code == 0, out
+    lines = out.splitlines()
+    rafiq = next(line.split() for line in lines if line.strip().startswith("Rafiq  "))
+    assert rafiq[:4] == ["Rafiq", "sqlite", "3", "9"]  # bot, database, workers, answers
+    assert float(rafiq[4]) > 0 and float(rafiq[5]) <= float(rafiq[6])
+    assert "Rafiq on sqlite: 9 answers pressed, 9 stored as answered" in out
+    assert "0 answers left the same card" in out
+
+
+def test_claim_query_times_both_sizes(capsys: pytest.CaptureFixture[str]) -> None:
+    exit_code = claim_query.main(
+        ["--sizes", "300,3000", "--skipped", "100", "--repeat", "5", "--database", "sqlite"]
+    )
+
+    out = capsys.readouterr().out
+    assert exit_code == 0, out
+    rows = [line.split() for line in out.splitlines() if line.strip().startswith("sqlite ")]
+    assert [row[:2] for row in rows] == [["sqlite", "300"], ["sqlite", "3,000"]]
+    assert all(row[3] == "5" and float(row[4]) <= float(row[5]) for row in rows)
+    assert rows[0][6] == "1.00"
