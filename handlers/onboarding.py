@@ -59,16 +59,18 @@ def consent_text() -> str:
     return _(
         "Before we start, please read what Rafiq stores and why.\n\n"
         "We store your Telegram id, the language you choose, the group you joined, your course "
-        "progress, your quiz answers, your practice answers, your skills, the training pay you "
-        "earn, the name you give for certificates (encrypted) and your certificates. "
+        "progress, your quiz answers, your practice answers, your skills, your work answers, "
+        "your accuracy on control items, the training pay and work pay you earn, the name you "
+        "give for certificates (encrypted) and your certificates. "
         "We also keep the messages you send the bot until they are handled, a question the bot "
         "is waiting for you to answer, and, if you become a coordinator, the invite links you "
-        "create and a record of your actions. We use this to show you your courses, tasks and "
-        "earnings and to issue your certificates.\n\n"
+        "create, the items you settle and a record of your actions. We use this to show you "
+        "your courses, tasks and earnings and to issue your certificates.\n\n"
         "We do not store your phone number, your contacts or your location. "
         "Your coordinator at your partner organisation can see your progress.\n\n"
         "Send /mydata at any time for a copy of all of it, and /deleteme to erase it. "
-        "Payment records are kept without your name, because accounting requires them.\n\n"
+        "Payment records and the labels you gave are kept without your name, because "
+        "accounting and the customers' data need them.\n\n"
         "Do you agree?"
     )
 

@@ -46,6 +46,8 @@ NO_PERSONAL_DATA = {
     "organisations": "partner organisations",
     "cohorts": "groups of an organisation",
     "media_files": "Telegram file ids of the bot's own images",
+    "work_projects": "labelling projects",
+    "work_images": "the pictures of labelling items",
 }
 
 

@@ -42,12 +42,15 @@ STATEMENTS = {
     "practice_answers": ["practice answers"],
     "user_skills": ["skills"],
     "certificates": ["certificates"],
-    "money_owed": ["training pay"],
+    "money_owed": ["training pay", "work pay"],
+    "work_assignments": ["work answers"],
+    "work_standing": ["accuracy on control items"],
 }
 CONSENT_ONLY = {
     "fsm_states": ["a question the bot is waiting for you to answer"],
     "inbox_updates": ["messages you send the bot until they are handled"],
     "invites": ["invite links you create"],
+    "work_items": ["the items you settle"],
     "audit_log": ["a record of your actions"],
 }
 
