@@ -317,9 +317,6 @@ def test_catalogs_use_the_glossary(language: str) -> None:
     assert not findings, "rejected by docs/glossary.md:\n" + "\n".join(map(str, findings))
 
 
-# The course and project files are not yet fixed (their authors fix them from the list this test
-# prints); strict, so the mark must go once they are clean.
-@pytest.mark.xfail(reason="courses and projects still use rejected variants", strict=True)
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_courses_and_projects_use_the_glossary(language: str) -> None:
     findings = content_findings(language, RULES)
