@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from core.i18n import gettext, use_locale
 from courses.content_model import LOCALES, Course, Lesson
 from courses.loader import DEFAULT_CONTENT_ROOT, load_course
 from tasks.catalog import DEFAULT_PROJECTS_DIR
@@ -301,3 +302,57 @@ def test_the_annotation_course_states_the_training_rate_and_cooldown_of_course_y
         assert minutes in numbers(questions["q8"].explanation[locale]), locale
         assert minutes in numbers(ready.pages[1].text[locale]), locale
     assert f"{cents} US cents" in lesson.pages[0].text["en"]
+
+
+# The msgids of the buttons the work lesson names, and of the menu sections it quotes.
+WORK_BUTTON_MSGIDS = {
+    "Start": "▶️ Start",
+    "Send": "📨 Send ({count} chosen)",
+    "Yes": "✅ Yes",
+    "No": "❌ No",
+    "Not sure": "🤷 Not sure",
+    "First": "🅰️ First",
+    "Second": "🅱️ Second",
+    "Skip": "⏭ Skip",
+    "Report a problem": "⚠️ Report a problem",
+    "Instructions": "ℹ️ Instructions",
+}
+MENU_BUTTON_MSGIDS = ("📚 Learn", "🛠 Work", "💰 Earnings", "🏠 Menu")
+KEYBOARDS = HANDLER.parent / "keyboards.py"
+QUOTED = re.compile(r"«([^«»]+)»")
+
+
+def names(quote: str, button: str) -> bool:
+    """Whether ``quote`` is in ``button`` as whole words («تعلّم» is not the button «التعلّم»)."""
+    return re.search(rf"(?<!\w){re.escape(quote)}(?!\w)", button) is not None
+
+
+def button_text(msgid: str, locale: str) -> str:
+    """The button as the bot shows it in ``locale``."""
+    with use_locale(locale):
+        return gettext(msgid)
+
+
+def test_the_button_msgids_are_the_ones_the_handlers_use() -> None:
+    work, keyboards = HANDLER.read_text("utf-8"), KEYBOARDS.read_text("utf-8")
+    assert [m for m in WORK_BUTTON_MSGIDS.values() if f'_("{m}")' not in work] == []
+    assert [m for m in MENU_BUTTON_MSGIDS if f'_("{m}")' not in keyboards] == []
+    assert set(WORK_BUTTON_MSGIDS) == set(WORK_BUTTONS)
+
+
+@pytest.mark.parametrize("locale", [locale for locale in LOCALES if locale != "en"])
+def test_the_work_lesson_quotes_the_buttons_as_the_bot_shows_them(
+    course: Course, annotation: Course, locale: str
+) -> None:
+    """Each «quoted» name in the work lesson is a button's words in that language (or a project
+    or course title), and every work button is quoted; the emoji may be left out."""
+    text = "\n".join(page.text[locale] for page in lesson(course, "work-and-earnings").pages)
+    quoted = [name.strip() for name in QUOTED.findall(text)]
+    titles = {getattr(spec.title, locale) for spec in shipped_projects()}
+    titles |= {annotation.title[locale], course.title[locale]}
+    buttons = {name: button_text(msgid, locale) for name, msgid in WORK_BUTTON_MSGIDS.items()}
+    shown = list(buttons.values()) + [button_text(m, locale) for m in MENU_BUTTON_MSGIDS]
+    unknown = [q for q in quoted if q not in titles and not any(names(q, b) for b in shown)]
+    assert unknown == [], f"{locale}: quoted names that no button shows: {unknown}"
+    missing = [name for name, b in buttons.items() if not any(names(q, b) for q in quoted)]
+    assert missing == [], f"{locale}: buttons the lesson does not name as the bot does"
