@@ -312,6 +312,7 @@ async def _next_screen(
     project_id: str,
     library: CourseLibrary,
     clock: Clock,
+    continuing: service.Standing | None = None,
 ) -> Screen:
     """The item the worker holds or a new one; else why there is none."""
     skills = await learned_skills(session, member.id)
@@ -323,6 +324,7 @@ async def _next_screen(
             skills=skills,
             language=current_locale(),
             clock=clock,
+            continuing=continuing,
         )
     except WorkError as error:
         if error.reason == "empty":
@@ -431,7 +433,9 @@ async def _after_answer(
         await present(query, Screen("\n\n".join(lines), builder.as_markup()), session)
         await query.answer(" ".join(notes)[:190] or None)
         return
-    screen = await _next_screen(session, member, project.id, library, clock)
+    screen = await _next_screen(
+        session, member, project.id, library, clock, continuing=outcome.standing
+    )
     await present(query, screen, session)
     await query.answer(" ".join(notes)[:190] or _("✅ Saved"))
 
@@ -471,11 +475,8 @@ async def answer_item(
     clock: Clock,
 ) -> None:
     try:
-        answers = await service.answers_of(session, member.id, callback_data.a)
-        if not 0 <= callback_data.i < len(answers):
-            raise WorkError("bad_answer")
         outcome = await service.answer(
-            session, member.id, callback_data.a, [answers[callback_data.i]], clock=clock
+            session, member.id, callback_data.a, indexes=[callback_data.i], clock=clock
         )
     except WorkError as error:
         await _refuse(query, session, member, callback_data.a, error, library, clock)
@@ -492,15 +493,18 @@ async def toggle_tag(
     library: CourseLibrary,
     clock: Clock,
 ) -> None:
+    chosen = [index for index in range(64) if callback_data.m >> index & 1]
     try:
-        answers = await service.answers_of(session, member.id, callback_data.a)
-        if not 0 <= callback_data.m < 1 << len(answers):
+        if not 0 <= callback_data.m < 1 << 64:
             raise WorkError("bad_answer")
-        chosen = [a for i, a in enumerate(answers) if callback_data.m >> i & 1]
         if callback_data.submit:
-            outcome = await service.answer(session, member.id, callback_data.a, chosen, clock=clock)
+            outcome = await service.answer(
+                session, member.id, callback_data.a, indexes=chosen, clock=clock
+            )
         else:
             offer = await service.offer_of(session, member.id, callback_data.a, clock=clock)
+            if callback_data.m >= 1 << len(Rules.of(offer.project).answers):
+                raise WorkError("bad_answer")
             screen = await item_screen(session, member, offer, clock, chosen=callback_data.m)
             await present(query, screen, session)
             await query.answer()

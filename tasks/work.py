@@ -10,6 +10,7 @@ update, so a double tap or a second process acts on it once. Nothing here commit
 from __future__ import annotations
 
 import random
+import weakref
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.clock import Clock
 from tasks.aggregation import Vote, agreement
@@ -128,7 +130,7 @@ class AnswerOutcome:
     credited_minor: int
     gold: tuple[str, ...] | None  # the right answer, when the item was gold
     correct: bool | None
-    standing: Standing
+    standing: Standing  # read only when the item was gold (no other answer changes it)
     paused_now: bool  # this answer paused the worker on the project
 
 
@@ -228,23 +230,39 @@ _PICK = """
     ORDER BY i.queue_rank, i.id
     LIMIT 1
 """
+_ITEM = WorkItem.__table__
+_RETURNING = ", ".join(f"work_items.{column.name}" for column in _ITEM.columns)
 _CLAIM = {
     "postgresql": text(
         f"WITH picked AS ({_PICK} FOR UPDATE SKIP LOCKED) "
         "UPDATE work_items SET leased = work_items.leased + 1 FROM picked "
-        "WHERE work_items.id = picked.id RETURNING work_items.id"
-    ),
-    "sqlite": text(f"UPDATE work_items SET leased = leased + 1 WHERE id = ({_PICK}) RETURNING id"),
+        f"WHERE work_items.id = picked.id RETURNING {_RETURNING}"
+    ).columns(*_ITEM.columns),
+    "sqlite": text(
+        f"UPDATE work_items SET leased = leased + 1 WHERE id = ({_PICK}) RETURNING {_RETURNING}"
+    ).columns(*_ITEM.columns),
 }
+# Leases that ran out are returned to the pool at most this often by claims (and always when a
+# claim finds nothing): one statement fewer on most claims.
+SWEEP_EVERY = timedelta(seconds=10)
+_swept: weakref.WeakKeyDictionary[Any, datetime] = weakref.WeakKeyDictionary()
 
 
 async def claim(
     session: AsyncSession, user_id: int, project_id: str, language: str, *, gold: bool
-) -> int | None:
-    """Lease one item of the project to the worker: its id, or None when none is left."""
-    statement = _CLAIM[session.bind.dialect.name]
+) -> WorkItem | None:
+    """Lease one item of the project to the worker, or None when none is left."""
+    statement = select(WorkItem).from_statement(_CLAIM[session.bind.dialect.name])
     params = {"project": project_id, "gold": gold, "language": language, "user": user_id}
-    return (await session.execute(statement, params)).scalar_one_or_none()
+    result = await session.execute(statement, params, execution_options={"populate_existing": True})
+    return result.scalar_one_or_none()
+
+
+async def _sweep_if_due(session: AsyncSession, now: datetime, *, force: bool = False) -> None:
+    last = _swept.get(session.bind)
+    if force or last is None or now < last or now - last >= SWEEP_EVERY:
+        _swept[session.bind] = now
+        await expire_leases(session, now)
 
 
 async def next_item(
@@ -256,8 +274,13 @@ async def next_item(
     language: str,
     clock: Clock,
     rng: random.Random | None = None,
+    continuing: Standing | None = None,
 ) -> Offer:
-    """The item the worker holds in the project, or a newly leased one (gold at the set rate)."""
+    """The item the worker holds in the project, or a newly leased one (gold at the set rate).
+
+    `continuing`: the worker's standing, given right after their answer in this project (they
+    hold no lease in it then), which saves looking both up again.
+    """
     found = await project(session, project_id)
     rules = Rules.of(found)
     if found.state != ProjectState.OPEN:
@@ -265,25 +288,24 @@ async def next_item(
     if not rules.requires <= skills:
         raise WorkError("not_qualified", missing=sorted(rules.requires - skills))
     now = clock.now()
-    held = await _live_lease(session, user_id, project_id, now)
-    if held is not None:
-        item = await session.get(WorkItem, held.item_id)
-        assert item is not None
-        return Offer(held.id, found, item, held.expires_at)
-    if (await standing(session, user_id, found)).paused:
+    if continuing is None:
+        held = await _live_lease(session, user_id, project_id, now)
+        if held is not None:
+            item = await session.get(WorkItem, held.item_id)
+            assert item is not None
+            return Offer(held.id, found, item, held.expires_at)
+    if (continuing or await standing(session, user_id, found)).paused:
         raise WorkError("paused")
-    await expire_leases(session, now)
-    gold_first = (rng or random).random() < rules.gold_share
-    item_id = await claim(session, user_id, project_id, language, gold=gold_first)
-    if item_id is None:
-        item_id = await claim(session, user_id, project_id, language, gold=not gold_first)
-    if item_id is None:
+    await _sweep_if_due(session, now)
+    item = await _claim_any(session, user_id, project_id, language, rules, rng)
+    if item is None:
+        await _sweep_if_due(session, now, force=True)
+        item = await _claim_any(session, user_id, project_id, language, rules, rng)
+    if item is None:
         raise WorkError("empty")
-    item = await session.get(WorkItem, item_id)
-    assert item is not None
-    await session.refresh(item)
+    assert item.id is not None
     lease = Assignment(
-        item_id=item_id,
+        item_id=item.id,
         project_id=project_id,
         user_id=user_id,
         is_gold=item.is_gold,
@@ -296,6 +318,22 @@ async def next_item(
     return Offer(lease.id, found, item, lease.expires_at)
 
 
+async def _claim_any(
+    session: AsyncSession,
+    user_id: int,
+    project_id: str,
+    language: str,
+    rules: Rules,
+    rng: random.Random | None,
+) -> WorkItem | None:
+    """A gold item at the project's rate, else an ordinary one (and the other way round)."""
+    gold_first = (rng or random).random() < rules.gold_share
+    item = await claim(session, user_id, project_id, language, gold=gold_first)
+    if item is None:
+        item = await claim(session, user_id, project_id, language, gold=not gold_first)
+    return item
+
+
 async def _mine(session: AsyncSession, user_id: int, assignment_id: int) -> Assignment:
     found = await session.get(Assignment, assignment_id, populate_existing=True)
     if found is None or found.user_id != user_id:
@@ -304,9 +342,15 @@ async def _mine(session: AsyncSession, user_id: int, assignment_id: int) -> Assi
 
 
 async def _leave_lease(
-    session: AsyncSession, assignment: Assignment, state: str, **values: Any
-) -> bool:
-    """Move the assignment out of `leased` once; False if something else did first."""
+    session: AsyncSession,
+    assignment: Assignment,
+    state: str,
+    *,
+    counted: bool = False,
+    **values: Any,
+) -> tuple[int, int] | None:
+    """Move the assignment out of `leased` once, the item's counts with it (one more answer
+    when `counted`): the item's (answered, needed), or None if something else moved it first."""
     moved = (
         await session.execute(
             update(Assignment)
@@ -316,59 +360,84 @@ async def _leave_lease(
         )
     ).rowcount
     if not moved:
-        return False
-    await session.execute(
-        update(WorkItem)
-        .where(WorkItem.id == assignment.item_id)
-        .values(leased=WorkItem.leased - 1)
-        .execution_options(synchronize_session=False)
-    )
-    return True
+        return None
+    counts = {"leased": WorkItem.leased - 1}
+    if counted:
+        counts["answered"] = WorkItem.answered + 1
+    answered, needed = (
+        await session.execute(
+            update(WorkItem)
+            .where(WorkItem.id == assignment.item_id)
+            .values(**counts)
+            .returning(WorkItem.answered, WorkItem.needed)
+            .execution_options(synchronize_session=False)
+        )
+    ).one()
+    return answered, needed
 
 
 async def answer(
-    session: AsyncSession, user_id: int, assignment_id: int, chosen: list[str], *, clock: Clock
+    session: AsyncSession,
+    user_id: int,
+    assignment_id: int,
+    chosen: list[str] | None = None,
+    *,
+    indexes: list[int] | None = None,
+    clock: Clock,
 ) -> AnswerOutcome:
-    """Record the worker's answer once: counted and paid in time, paid only within the grace."""
+    """Record the worker's answer once: counted and paid in time, paid only within the grace.
+
+    The answer is `chosen` answer ids, or `indexes` into the project's answers (button order).
+    """
     lease = await _mine(session, user_id, assignment_id)
     found = await project(session, lease.project_id)
     rules = Rules.of(found)
-    picked = tuple(sorted(set(chosen)))
+    if indexes is not None:
+        if not all(0 <= index < len(rules.answers) for index in indexes):
+            raise WorkError("bad_answer")
+        chosen = [rules.answers[index] for index in indexes]
+    picked = tuple(sorted(set(chosen or ())))
     if not set(picked) <= set(rules.answers) or (rules.kind != "tagging" and len(picked) != 1):
         raise WorkError("bad_answer")
     now = clock.now()
-    if lease.state in (AssignmentState.LEASED, AssignmentState.EXPIRED):
-        in_time = lease.state == AssignmentState.LEASED and now <= lease.expires_at
-        if not in_time and now > lease.expires_at + rules.grace:
-            if lease.state == AssignmentState.LEASED:
-                await _leave_lease(session, lease, AssignmentState.EXPIRED)
-            raise WorkError("expired")
-    else:
+    if lease.state not in (AssignmentState.LEASED, AssignmentState.EXPIRED):
         raise WorkError("already")
+    in_time = lease.state == AssignmentState.LEASED and now <= lease.expires_at
+    if not in_time and now > lease.expires_at + rules.grace:
+        if lease.state == AssignmentState.LEASED:
+            await _leave_lease(session, lease, AssignmentState.EXPIRED)
+        raise WorkError("expired")
     elapsed_ms = int((now - lease.leased_at).total_seconds() * 1000)
     too_fast = elapsed_ms < rules.min_seconds * 1000
     values = dict(answer=list(picked), answered_at=now, answer_ms=elapsed_ms, too_fast=too_fast)
-    item = await session.get(WorkItem, lease.item_id, populate_existing=True)
+    item = await session.get(WorkItem, lease.item_id)
     assert item is not None
     correct = (sorted(item.gold) == list(picked)) if item.is_gold and item.gold else None
-    state = AssignmentState.ANSWERED if in_time else AssignmentState.LATE
+    counts = None
     if lease.state == AssignmentState.LEASED:
-        if not await _leave_lease(session, lease, state, correct=correct, **values):
-            raise WorkError("already")
-    else:  # expired by the sweep: the item is back in the pool, the answer is only paid
+        state = AssignmentState.ANSWERED if in_time else AssignmentState.LATE
+        counts = await _leave_lease(
+            session, lease, state, counted=in_time and not too_fast, correct=correct, **values
+        )
+    if counts is None:
+        # Expired by a sweep, before this answer or while it came: the item went back to the
+        # pool, so the answer is only paid (late), never counted.
+        in_time = False
         moved = (
             await session.execute(
                 update(Assignment)
                 .where(Assignment.id == lease.id, Assignment.state == AssignmentState.EXPIRED)
-                .values(state=state, correct=correct, **values)
+                .values(state=AssignmentState.LATE, correct=correct, **values)
                 .execution_options(synchronize_session=False)
             )
         ).rowcount
         if not moved:
             raise WorkError("already")
     counted = in_time and not too_fast
-    if counted:
-        await _count(session, item, rules)
+    if counted and counts is not None:
+        set_committed_value(item, "answered", counts[0])
+        if not item.is_gold and counts[0] >= counts[1]:
+            await _decide(session, item, rules, needed=counts[1])
     credited = 0
     if not too_fast and rules.reward_minor:
         credited = rules.reward_minor
@@ -383,8 +452,9 @@ async def answer(
             )
         )
     paused_now = False
-    row = await session.get(WorkerStanding, (user_id, found.id), populate_existing=True)
+    row = None
     if correct is not None and not too_fast:
+        row = await session.get(WorkerStanding, (user_id, found.id), populate_existing=True)
         row, paused_now = await _record_gold(session, row, user_id, found.id, correct, rules, now)
     await session.flush()
     return AnswerOutcome(
@@ -432,20 +502,8 @@ async def _record_gold(
     return row, paused_now
 
 
-async def _count(session: AsyncSession, item: WorkItem, rules: Rules) -> None:
-    """One more accepted answer on the item; when it has its overlap, decide it or widen it."""
-    answered, needed = (
-        await session.execute(
-            update(WorkItem)
-            .where(WorkItem.id == item.id)
-            .values(answered=WorkItem.answered + 1)
-            .returning(WorkItem.answered, WorkItem.needed)
-            .execution_options(synchronize_session=False)
-        )
-    ).one()
-    item.answered = answered
-    if item.is_gold or answered < needed:
-        return
+async def _decide(session: AsyncSession, item: WorkItem, rules: Rules, *, needed: int) -> None:
+    """The item has its overlap: decide it when the answers agree enough, else widen it."""
     answers = (
         await session.execute(
             select(Assignment.user_id, Assignment.answer).where(
@@ -472,7 +530,7 @@ async def _count(session: AsyncSession, item: WorkItem, rules: Rules) -> None:
         .execution_options(synchronize_session=False)
     )
     for key, value in values.items():
-        setattr(item, key, value)
+        set_committed_value(item, key, value)
 
 
 async def put_back(
@@ -485,7 +543,8 @@ async def put_back(
     if lease.state != AssignmentState.LEASED:
         raise WorkError("already")
     state = AssignmentState.REPORTED if reason in REPORT_REASONS else AssignmentState.SKIPPED
-    if not await _leave_lease(session, lease, state, report_reason=reason, answered_at=clock.now()):
+    moved = await _leave_lease(session, lease, state, report_reason=reason, answered_at=clock.now())
+    if moved is None:
         raise WorkError("already")
     return lease
 
@@ -493,17 +552,18 @@ async def put_back(
 async def today(session: AsyncSession, user_id: int, since: datetime) -> Today:
     """The worker's answers and pay for work since `since` (the start of their day)."""
     answers = (
-        await session.execute(
-            select(func.count()).where(
-                Assignment.user_id == user_id,
-                Assignment.state.in_((AssignmentState.ANSWERED, AssignmentState.LATE)),
-                Assignment.answered_at >= since,
-            )
+        select(func.count())
+        .where(
+            Assignment.user_id == user_id,
+            Assignment.state.in_((AssignmentState.ANSWERED, AssignmentState.LATE)),
+            Assignment.answered_at >= since,
         )
-    ).scalar_one()
-    earned = (
+        .scalar_subquery()
+    )
+    rows = (
         await session.execute(
-            select(MoneyOwed.currency, func.sum(MoneyOwed.amount_minor))
+            select(answers, MoneyOwed.currency, func.sum(MoneyOwed.amount_minor))
+            .select_from(MoneyOwed)
             .where(
                 MoneyOwed.user_id == user_id,
                 MoneyOwed.kind == "work",
@@ -512,13 +572,10 @@ async def today(session: AsyncSession, user_id: int, since: datetime) -> Today:
             .group_by(MoneyOwed.currency)
         )
     ).all()
-    return Today(int(answers), {currency: int(total) for currency, total in earned})
-
-
-async def answers_of(session: AsyncSession, user_id: int, assignment_id: int) -> tuple[str, ...]:
-    """The answers the worker's assignment takes, in button order."""
-    lease = await _mine(session, user_id, assignment_id)
-    return Rules.of(await project(session, lease.project_id)).answers
+    if not rows:  # nothing paid today: answers may still be there (too fast ones)
+        count = (await session.execute(select(answers))).scalar_one()
+        return Today(int(count), {})
+    return Today(int(rows[0][0]), {currency: int(total) for _, currency, total in rows})
 
 
 async def project_of(session: AsyncSession, user_id: int, assignment_id: int) -> str | None:
