@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale, numbers
@@ -99,7 +99,11 @@ def format_percent(ratio: float, locale: str | None = None) -> str:
 
 def format_money(minor_units: int, currency: str, locale: str | None = None) -> str:
     """An integer amount in minor units, formatted for the locale and isolated for RTL text."""
-    loc = locale or _current.get()
+    return _format_money(minor_units, currency, locale or _current.get())
+
+
+@lru_cache(maxsize=4096)
+def _format_money(minor_units: int, currency: str, loc: str) -> str:
     digits = numbers.get_currency_precision(currency)
     amount = Decimal(minor_units).scaleb(-digits)
     text = numbers.format_currency(amount, currency, locale=babel_locale(loc))

@@ -6,7 +6,8 @@ import hashlib
 from datetime import datetime, time
 
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -243,43 +244,43 @@ async def item_screen(
         minutes=embed(minutes_until(offer.expires_at, now)),
     )
     text = f"{title(project)}\n\n{item_body(project, item)}\n\n{status}"
-    builder = InlineKeyboardBuilder()
-    widths: list[int] = []
     a = offer.assignment_id
+    rows: list[list[InlineKeyboardButton]] = []
     if project.kind == "tagging":
-        for index, answer_id in enumerate(rules.answers):
-            mark = "☑️" if chosen >> index & 1 else "⬜"
-            builder.button(
-                text=f"{mark} {answer_text(project, answer_id)}",
-                callback_data=WorkToggle(a=a, m=chosen ^ (1 << index)),
+        toggles = [
+            _button(
+                f"{'☑️' if chosen >> index & 1 else '⬜'} {answer_text(project, answer_id)}",
+                WorkToggle(a=a, m=chosen ^ (1 << index)),
             )
-        widths += [2] * ((len(rules.answers) + 1) // 2)
-        builder.button(
-            text=_("📨 Send ({count} chosen)").format(count=embed(bin(chosen).count("1"))),
-            callback_data=WorkToggle(a=a, m=chosen, submit=True),
-        )
-        widths.append(1)
+            for index, answer_id in enumerate(rules.answers)
+        ]
+        rows += [toggles[start : start + 2] for start in range(0, len(toggles), 2)]
+        count = embed(bin(chosen).count("1"))
+        send = _("📨 Send ({count} chosen)").format(count=count)
+        rows.append([_button(send, WorkToggle(a=a, m=chosen, submit=True))])
     else:
-        for index, answer_id in enumerate(rules.answers):
-            builder.button(
-                text=answer_text(project, answer_id), callback_data=WorkAnswer(a=a, i=index)
-            )
-        short = all(len(answer_text(project, x)) <= 3 for x in rules.answers)
-        per_row = 5 if short else len(rules.answers) if len(rules.answers) <= 3 else 2
-        count = len(rules.answers)
-        widths += [per_row] * (count // per_row) + ([count % per_row] if count % per_row else [])
+        texts = [answer_text(project, answer_id) for answer_id in rules.answers]
+        buttons = [_button(text, WorkAnswer(a=a, i=index)) for index, text in enumerate(texts)]
+        per_row = 5 if all(len(t) <= 3 for t in texts) else 3 if len(texts) <= 3 else 2
+        rows += [buttons[start : start + per_row] for start in range(0, len(buttons), per_row)]
+    skip = _button(_("⏭ Skip"), WorkPutBack(a=a, r="skip"))
     if project.kind != "verification":
-        builder.button(text=_("🤷 Not sure"), callback_data=WorkPutBack(a=a, r="unsure"))
-        builder.button(text=_("⏭ Skip"), callback_data=WorkPutBack(a=a, r="skip"))
-        widths.append(2)
+        rows.append([_button(_("🤷 Not sure"), WorkPutBack(a=a, r="unsure")), skip])
     else:
-        builder.button(text=_("⏭ Skip"), callback_data=WorkPutBack(a=a, r="skip"))
-        widths.append(1)
-    builder.button(text=_("⚠️ Report a problem"), callback_data=WorkPutBack(a=a, r="menu"))
-    builder.button(text=_("ℹ️ Instructions"), callback_data=WorkOpen(project=project.id))
-    widths.append(2)
-    builder.adjust(*widths)
-    return Screen(text, builder.as_markup(), await item_photo(session, item))
+        rows.append([skip])
+    rows.append(
+        [
+            _button(_("⚠️ Report a problem"), WorkPutBack(a=a, r="menu")),
+            _button(_("ℹ️ Instructions"), WorkOpen(project=project.id)),
+        ]
+    )
+    markup = InlineKeyboardMarkup(inline_keyboard=rows)
+    return Screen(text, markup, await item_photo(session, item))
+
+
+def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    """A button built directly: the keyboard builder copies every button (a cost per card)."""
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
 def report_screen(offer: Offer) -> Screen:

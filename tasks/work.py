@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import BigInteger, bindparam, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.clock import Clock
+from core.dbtypes import UTCDateTime
 from tasks.aggregation import Vote, agreement
 from tasks.models import (
     Assignment,
@@ -549,32 +550,33 @@ async def put_back(
     return lease
 
 
+_USER = bindparam("user", type_=BigInteger)
+_SINCE = bindparam("since", type_=UTCDateTime)
+_ANSWERS_SINCE = (
+    select(func.count())
+    .where(
+        Assignment.user_id == _USER,
+        Assignment.state.in_((AssignmentState.ANSWERED, AssignmentState.LATE)),
+        Assignment.answered_at >= _SINCE,
+    )
+    .scalar_subquery()
+)
+# Built once: today's figures are read for every item card.
+_TODAY = (
+    select(_ANSWERS_SINCE, MoneyOwed.currency, func.sum(MoneyOwed.amount_minor))
+    .select_from(MoneyOwed)
+    .where(MoneyOwed.user_id == _USER, MoneyOwed.kind == "work", MoneyOwed.created_at >= _SINCE)
+    .group_by(MoneyOwed.currency)
+)
+_TODAY_UNPAID = select(_ANSWERS_SINCE)
+
+
 async def today(session: AsyncSession, user_id: int, since: datetime) -> Today:
     """The worker's answers and pay for work since `since` (the start of their day)."""
-    answers = (
-        select(func.count())
-        .where(
-            Assignment.user_id == user_id,
-            Assignment.state.in_((AssignmentState.ANSWERED, AssignmentState.LATE)),
-            Assignment.answered_at >= since,
-        )
-        .scalar_subquery()
-    )
-    rows = (
-        await session.execute(
-            select(answers, MoneyOwed.currency, func.sum(MoneyOwed.amount_minor))
-            .select_from(MoneyOwed)
-            .where(
-                MoneyOwed.user_id == user_id,
-                MoneyOwed.kind == "work",
-                MoneyOwed.created_at >= since,
-            )
-            .group_by(MoneyOwed.currency)
-        )
-    ).all()
+    params = {"user": user_id, "since": since}
+    rows = (await session.execute(_TODAY, params)).all()
     if not rows:  # nothing paid today: answers may still be there (too fast ones)
-        count = (await session.execute(select(answers))).scalar_one()
-        return Today(int(count), {})
+        return Today(int((await session.execute(_TODAY_UNPAID, params)).scalar_one()), {})
     return Today(int(rows[0][0]), {currency: int(total) for _, currency, total in rows})
 
 
