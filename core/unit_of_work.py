@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from core.db import WriteGate
 
@@ -22,6 +23,17 @@ Step = Callable[[AsyncSession], Awaitable[Any]]
 T = TypeVar("T")
 
 current: ContextVar[UnitOfWork | None] = ContextVar("unit_of_work", default=None)
+
+
+_KEY = "unit_of_work"
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: Any) -> None:
+    # One listener for every session (listening per session costs more than the update's SQL).
+    work = session.info.get(_KEY)
+    if work is not None:
+        work._on_flush()
 
 
 class WriteAfterReply(RuntimeError):
@@ -36,9 +48,9 @@ class UnitOfWork:
         self.committed = False
         self._flushed_after_commit = False
         self._after_reply: list[Step] = []
-        event.listen(session.sync_session, "after_flush", self._on_flush)
+        session.sync_session.info[_KEY] = self
 
-    def _on_flush(self, *_: Any) -> None:
+    def _on_flush(self) -> None:
         if self.committed:
             self._flushed_after_commit = True
 
