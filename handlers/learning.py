@@ -34,6 +34,8 @@ from handlers.filters import IsMember
 from handlers.routing import Routes
 from handlers.screens import Screen, present
 from people.accounts import Member
+from tasks import work as work_service
+from tasks.models import WorkProject
 
 if TYPE_CHECKING:  # the dispatcher hands the settings in; handlers never import the bot
     from bot.settings import Settings
@@ -157,28 +159,27 @@ def feedback_screen(course: Course, outcome: QuizOutcome) -> Screen:
     return Screen(text, builder.as_markup())
 
 
-def passed_screen(
-    state: State, score: int, total: int, library: CourseLibrary, skills: set[str]
-) -> Screen:
+def passed_screen(state: State, score: int, total: int, opened: list[WorkProject]) -> Screen:
+    """`opened`: the open projects that need this course's skill and that the trainee may do."""
     course = state.course
     lines = [
         _("🎉 You passed {course} with {score} of {total} right answers!").format(
             course=local(course.title), score=embed(score), total=embed(total)
         )
     ]
-    opened = [p for p in library.projects_for(skills) if course.skill in p.requires]
     if opened:
-        names = ", ".join(local(p.title) for p in opened)
+        names = ", ".join(local(p.spec["title"]) for p in opened)
         lines.append(
             _(
-                "Projects that need this course are now open to you in Work: {projects}. "
-                "Their paid tasks will appear there when the work opens."
+                "Paid projects that need this course are now open to you in Work: {projects}."
             ).format(projects=names)
         )
     builder = InlineKeyboardBuilder()
     builder.button(text=_("🎓 My certificate"), callback_data=GetCertificate(course=course.id))
     if course.practice is not None and not state.practice_done:
         builder.button(text=_("🎯 Practice"), callback_data=StartPractice(course=course.id))
+    if opened:
+        builder.button(text=_("🛠 Work"), callback_data=MenuAction(action="work"))
     builder.button(text=_("📚 Courses"), callback_data=MenuAction(action="learn"))
     builder.adjust(1)
     return Screen("\n\n".join(lines), builder.as_markup())
@@ -224,7 +225,13 @@ async def course_screen(
     if state.stage == "passed":
         last = await quiz.last_score(session, member.id, course)
         score, total = (last.score, last.total) if last else (0, len(course.quiz))
-        return passed_screen(state, score, total, library, await quiz.skills(session, member.id))
+        skills = await quiz.skills(session, member.id)
+        opened = [
+            p
+            for p in await work_service.projects_for(session, skills)
+            if course.skill in p.spec.get("requires", ())
+        ]
+        return passed_screen(state, score, total, opened)
     if state.at_quiz_door:
         wait = await quiz.retry_at(session, member.id, course, clock)
         last = await quiz.last_score(session, member.id, course)

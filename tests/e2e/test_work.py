@@ -22,6 +22,10 @@ async def qualify(user: SimUser, runtime: Runtime, locale: str) -> None:
     await open_course(user, course, locale)
     await read_every_page(user, course, locale)
     await answer_quiz(user, course, locale)
+    assert t(locale, "🛠 Work") in user.last.labels  # the pass screen names the projects opened
+    async with runtime.sessions() as session:
+        digits = await session.get(WorkProject, "handwritten-digits")
+    assert digits.spec["title"][locale] in shown(user)
     async with runtime.sessions() as session:
         skills = (
             await session.execute(select(UserSkill.skill).where(UserSkill.user_id == user.id))
