@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.crypto import valid_key
+from core.i18n import set_digits
 from core.locales import CATALOG_LOCALES
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/rafiq.sqlite3"
@@ -35,6 +36,8 @@ HINTS = {
     "FLOOD_LIMIT": "use a whole number of updates, 0 for no limit",
     "FLOOD_WINDOW_SECONDS": "use a number of seconds above 0",
     "FLOOD_PAUSE_SECONDS": "use a number of seconds, 0 or more",
+    "DIGITS": "use native (Arabic-Indic digits in Arabic, Persian digits in Dari) or latin "
+    "(0-9 everywhere)",
 }
 
 
@@ -58,6 +61,8 @@ class Settings(BaseSettings):
     webhook_host: str = "127.0.0.1"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     timezone: str = "UTC"
+    # The digits Arabic and Dari screens show: native (٠١٢ / ۰۱۲) or latin (012); codes stay Latin
+    digits: Literal["native", "latin"] = "native"
     redis_url: str | None = None  # aiogram's FSM storage in Redis; the database when unset
     # Flood limit per user: more than FLOOD_LIMIT updates in FLOOD_WINDOW_SECONDS, and the bot
     # says so once and ignores that user for FLOOD_PAUSE_SECONDS (FLOOD_LIMIT=0: no limit).
@@ -175,9 +180,12 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Build settings, turning validation errors into one line naming the setting and the fix."""
+    """Build settings, turning validation errors into one line naming the setting and the fix.
+
+    Applies DIGITS to core.i18n's formatters.
+    """
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as error:
         first = error.errors()[0]
         field = str(first["loc"][0]).upper() if first["loc"] else ""
@@ -186,3 +194,5 @@ def load_settings(**overrides: object) -> Settings:
             field, message = (part.strip() for part in message.split(":", 1))
         hint = HINTS.get(field, "")
         raise SettingsError(f"{field}: {message}; {hint}".rstrip("; ")) from None
+    set_digits(settings.digits)  # the formatters in core.i18n serve the whole process
+    return settings

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import logging
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -23,8 +24,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-from core.bidi import is_rtl, isolate
-from core.locales import CATALOG_LOCALES
+from core.bidi import is_rtl, isolate, isolate_ltr
+from core.locales import CATALOG_LOCALES, FORMAT_LOCALES, NATIVE_NUMBERING
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
@@ -86,33 +87,137 @@ _ = gettext
 
 
 def babel_locale(locale: str | None = None) -> Locale:
-    return Locale.parse(locale or _current.get())
+    """The CLDR locale that formats numbers and dates for a catalog (ar: ar_SY)."""
+    loc = locale or _current.get()
+    return _parse_locale(FORMAT_LOCALES.get(loc, loc))
+
+
+@cache
+def _parse_locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+# Digits: "native" shows Arabic-Indic digits in Arabic and Persian digits in Dari (the default),
+# "latin" shows Western digits everywhere. The deployment sets it once (bot.settings: DIGITS).
+DIGITS_MODES = ("native", "latin")
+_digits_mode = "native"
+_DIGIT_TABLES = {
+    "arab": str.maketrans(
+        "0123456789", "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669"
+    ),
+    "arabext": str.maketrans(
+        "0123456789", "\u06f0\u06f1\u06f2\u06f3\u06f4\u06f5\u06f6\u06f7\u06f8\u06f9"
+    ),
+}
+
+
+def set_digits(mode: str) -> None:
+    """Choose the digits of the whole process: "native" or "latin"."""
+    global _digits_mode
+    if mode not in DIGITS_MODES:
+        raise ValueError(f"unknown digits mode {mode!r}; use one of {', '.join(DIGITS_MODES)}")
+    _digits_mode = mode
+
+
+def digits_mode() -> str:
+    return _digits_mode
+
+
+def numbering_system(locale: str | None = None) -> str:
+    """The CLDR numbering system of a catalog's numbers: "arab", "arabext" or "latn"."""
+    if _digits_mode == "latin":
+        return "latn"
+    return NATIVE_NUMBERING.get(locale or _current.get(), "latn")
+
+
+def localize_digits(text: str, locale: str | None = None) -> str:
+    """Western digits in `text` written in the catalog's digits (unchanged in Latin mode)."""
+    table = _DIGIT_TABLES.get(numbering_system(locale))
+    return text.translate(table) if table else text
+
+
+def _symbol(loc: str, system: str, name: str, default: str) -> str:
+    return babel_locale(loc).number_symbols[system].get(name, default)
+
+
+def _localize(text: str, loc: str, system: str, *, sign: str | None = None) -> str:
+    """Babel's output with the digits, percent and sign of the numbering system.
+
+    Babel applies the system's decimal and group separators but keeps the pattern's ASCII
+    digits, "%" and "-". `sign` replaces the pattern's "-" (a "+" for a signed amount).
+    """
+    text = text.replace("-", sign if sign is not None else _symbol(loc, system, "minusSign", "-"))
+    text = text.replace("%", _symbol(loc, system, "percentSign", "%"))
+    table = _DIGIT_TABLES.get(system)
+    return text.translate(table) if table else text
 
 
 def format_number(value: int | float | Decimal, locale: str | None = None) -> str:
-    return numbers.format_decimal(value, locale=babel_locale(locale))
+    """A number with the locale's separators and digits (not isolated: see embed)."""
+    loc = locale or _current.get()
+    system = numbering_system(loc)
+    text = numbers.format_decimal(value, locale=babel_locale(loc), numbering_system=system)
+    return _localize(text, loc, system)
 
 
 def format_percent(ratio: float, locale: str | None = None) -> str:
-    return numbers.format_percent(ratio, locale=babel_locale(locale))
+    """0.8 -> "80%" ("٨٠٪" in Arabic, "۸۰٪" in Dari); not isolated: see embed."""
+    loc = locale or _current.get()
+    system = numbering_system(loc)
+    text = numbers.format_percent(ratio, locale=babel_locale(loc), numbering_system=system)
+    return _localize(text, loc, system)
 
 
 def format_money(minor_units: int, currency: str, locale: str | None = None) -> str:
-    """An integer amount in minor units, formatted for the locale and isolated for RTL text."""
-    return _format_money(minor_units, currency, locale or _current.get())
+    """An integer amount in minor units, formatted for the locale and isolated for RTL text.
+
+    In a right-to-left locale the amount is one isolated unit (FSI...PDI) and a Latin currency
+    symbol inside it is isolated left-to-right, so "٠٫٤٠ US$" never shows as "$US".
+    """
+    loc = locale or _current.get()
+    return _format_money(minor_units, currency, loc, _digits_mode, signed=False)
+
+
+def format_signed_money(minor_units: int, currency: str, locale: str | None = None) -> str:
+    """Like format_money with the sign always shown ("+$0.40", "-$0.40"; no sign for zero).
+
+    The sign is the locale's own (CLDR plus/minus sign with its direction mark) and sits where
+    the locale puts a minus, inside the isolated amount: it cannot drift to the far end of an
+    RTL line.
+    """
+    loc = locale or _current.get()
+    return _format_money(minor_units, currency, loc, _digits_mode, signed=True)
 
 
 @lru_cache(maxsize=4096)
-def _format_money(minor_units: int, currency: str, loc: str) -> str:
+def _format_money(minor_units: int, currency: str, loc: str, mode: str, *, signed: bool) -> str:
+    system = "latn" if mode == "latin" else NATIVE_NUMBERING.get(loc, "latn")
     digits = numbers.get_currency_precision(currency)
     amount = Decimal(minor_units).scaleb(-digits)
-    text = numbers.format_currency(amount, currency, locale=babel_locale(loc))
-    return isolate(text) if is_rtl(loc) else text
+    babel = babel_locale(loc)
+    sign = None
+    if signed and minor_units > 0:
+        amount, sign = -amount, _symbol(loc, system, "plusSign", "+")
+    text = numbers.format_currency(amount, currency, locale=babel, numbering_system=system)
+    text = _localize(text, loc, system, sign=sign)
+    if not is_rtl(loc):
+        return text
+    symbol = numbers.get_currency_symbol(currency, locale=babel)
+    if any(unicodedata.bidirectional(ch) == "L" for ch in symbol):
+        text = text.replace(symbol, isolate_ltr(symbol), 1)
+    return isolate(text)
+
+
+def format_fraction(part: int, whole: int, locale: str | None = None) -> str:
+    """ "3/7" in the locale's digits, kept left-to-right as one unit in RTL text (never "7/3")."""
+    loc = locale or _current.get()
+    text = f"{format_number(part, loc)}/{format_number(whole, loc)}"
+    return isolate_ltr(text) if is_rtl(loc) else text
 
 
 def format_date(value: date, locale: str | None = None, fmt: str = "long") -> str:
     loc = locale or _current.get()
-    text = babel_format_date(value, format=fmt, locale=babel_locale(loc))
+    text = localize_digits(babel_format_date(value, format=fmt, locale=babel_locale(loc)), loc)
     return isolate(text) if is_rtl(loc) else text
 
 
@@ -125,10 +230,28 @@ def format_datetime(
     """An aware datetime shown in `tzinfo` (the deployment's TIMEZONE), for the locale."""
     loc = locale or _current.get()
     text = babel_format_datetime(value, format=fmt, tzinfo=tzinfo, locale=babel_locale(loc))
+    text = localize_digits(text, loc)
     return isolate(text) if is_rtl(loc) else text
 
 
 def embed(value: object, locale: str | None = None) -> str:
-    """Isolate an embedded run (a number, a code, Latin text) when the message is right-to-left."""
+    """A run embedded in a sentence: isolated when the message is right-to-left.
+
+    Numbers (int, float, Decimal) are written in the locale's digits; a string is kept as it is
+    (a name, an already formatted figure). Codes and ids use code(), which keeps Latin digits.
+    """
     loc = locale or _current.get()
-    return isolate(value) if is_rtl(loc) else str(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        text = _localize(str(value), loc, numbering_system(loc))
+    elif isinstance(value, (float, Decimal)):
+        text = format_number(value, loc)
+    else:
+        text = str(value)
+    return isolate(text) if is_rtl(loc) else text
+
+
+def code(value: object, locale: str | None = None) -> str:
+    """A code (certificate code, invite code, user id, command) as typed: Latin digits, kept
+    left-to-right (LRI...PDI) in a right-to-left message."""
+    loc = locale or _current.get()
+    return isolate_ltr(value) if is_rtl(loc) else str(value)

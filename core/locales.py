@@ -27,3 +27,13 @@ def catalog_for(language_code: str | None, default: str = "en") -> str:
     if primary == "en":
         return "en"
     return default
+
+
+# The digits each catalog shows when the deployment uses native digits (CLDR numbering systems):
+# Arabic-Indic for Arabic, Extended Arabic-Indic (Persian) for Dari; the others use Western.
+NATIVE_NUMBERING = {"ar": "arab", "fa_AF": "arabext"}
+
+# The CLDR locale that formats a catalog's numbers and dates. Arabic reads as in Syria, Iraq and
+# Lebanon (كانون الثاني، شباط، آذار...), not Egypt (يناير، فبراير، مارس...); Babel's fa_AF
+# already names the months as Afghans say them (جنوری، فبروری، مارچ...).
+FORMAT_LOCALES = {"ar": "ar_SY"}
