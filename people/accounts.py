@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -71,11 +72,21 @@ class CohortInfo:
 
 
 @dataclass(frozen=True)
+class OpenInvite:
+    """An invite that still lets people join."""
+
+    code: str
+    expires_at: datetime | None  # None: never expires
+    uses_left: int | None  # None: no limit
+
+
+@dataclass(frozen=True)
 class CohortSummary:
     id: int
     name: str
     members: int
     invites: tuple[str, ...]  # codes still open (not revoked; not expired or used up)
+    open_invites: tuple[OpenInvite, ...] = ()  # the same invites, with expiry and uses left
 
 
 @dataclass(frozen=True)
@@ -131,9 +142,23 @@ def _clean_name(name: str, max_length: int = NAME_LENGTH) -> str:
     return cleaned.text
 
 
+# Letters that Arabic and Dari keyboards write differently in the same name: Arabic yeh and
+# alef maksura as Persian yeh, Arabic kaf as Persian keheh. Vowel marks (harakat, the dagger
+# alef) and the tatweel are optional in writing: left out.
+_SAME_LETTER = str.maketrans(
+    {"\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9", "\u0640": None}
+    | dict.fromkeys([*range(0x064B, 0x0660), 0x0670])
+)
+
+
 def _key(name: str) -> str:
-    """The form two names are compared in: cleaned, case folded."""
-    return text_input.clean(name).text.casefold()
+    """The form two names are compared in: cleaned, compatibility forms unified (NFKC), case
+    folded, Arabic vowel marks left out, the Arabic and Persian forms of a letter the same."""
+    return (
+        unicodedata.normalize("NFKC", text_input.clean(name).text)
+        .casefold()
+        .translate(_SAME_LETTER)
+    )
 
 
 def _require_admin(actor: Member | None) -> int | None:
@@ -568,7 +593,7 @@ async def list_cohorts(
     ).all()
     invites = (
         await session.execute(
-            select(Invite.cohort_id, Invite.code)
+            select(Invite.cohort_id, Invite.code, Invite.expires_at, Invite.uses, Invite.max_uses)
             .join(Cohort, Cohort.id == Invite.cohort_id)
             .where(
                 Cohort.organisation_id == organisation_id,
@@ -579,10 +604,17 @@ async def list_cohorts(
             .order_by(Invite.created_at)
         )
     ).all()
-    by_cohort: dict[int, list[str]] = {}
-    for cohort_id, code in invites:
-        by_cohort.setdefault(cohort_id, []).append(code)
+    by_cohort: dict[int, list[OpenInvite]] = {}
+    for cohort_id, code, expires_at, uses, max_uses in invites:
+        left = max_uses - uses if max_uses is not None else None
+        by_cohort.setdefault(cohort_id, []).append(OpenInvite(code, expires_at, left))
     return [
-        CohortSummary(id=cid, name=name, members=count, invites=tuple(by_cohort.get(cid, ())))
+        CohortSummary(
+            id=cid,
+            name=name,
+            members=count,
+            invites=tuple(invite.code for invite in by_cohort.get(cid, ())),
+            open_invites=tuple(by_cohort.get(cid, ())),
+        )
         for cid, name, count in rows
     ]
