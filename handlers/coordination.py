@@ -7,21 +7,33 @@ service in the update's unit of work.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import tzinfo
 from typing import TYPE_CHECKING
 
-from aiogram import Bot
+from aiogram import Bot, F
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.bidi import isolate_ltr
 from core.clock import Clock
-from core.i18n import _, embed, format_datetime, format_percent, ngettext
+from core.i18n import _, code, embed, format_date, format_datetime, format_percent, ngettext
 from core.text_input import clean, excerpt, parse_number
-from courses.figures import cohort_progress
+from courses.figures import (
+    LESSON,
+    PASSED,
+    PRACTICE,
+    STUCK_AFTER,
+    CohortReport,
+    CourseStats,
+    Place,
+    Trainee,
+    progress_report,
+)
 from courses.library import CourseLibrary
-from handlers.callbacks import CohortAction
+from handlers.callbacks import CohortAction, MenuAction
 from handlers.commands import install_commands_for
 from handlers.filters import IsAdmin, IsCoordinator
 from handlers.learning import local
@@ -29,14 +41,17 @@ from handlers.routing import Routes
 from handlers.screens import Screen, present
 from people import accounts, audit
 from people.accounts import (
+    DISPLAY_NAME_LENGTH,
     EXPIRED,
     MAX_INVITE_USES,
     NAME_LENGTH,
     REVOKED,
     USED_UP,
     AccountError,
+    CohortSummary,
     Member,
     NewInvite,
+    OpenInvite,
 )
 
 if TYPE_CHECKING:  # the dispatcher hands the settings in; handlers never import the bot
@@ -207,29 +222,160 @@ async def invite_revoke(
     )
 
 
-@coordinator_router.message(Command("cohorts"))
-async def cohorts(message: Message, session: AsyncSession, member: Member, clock: Clock) -> None:
+# Pagination: a long list is cut into pages that fit one message, each edited in place.
+MESSAGE_LIMIT = 4096  # Telegram's limit, in UTF-16 code units
+FOOTER_ROOM = 120  # kept free on every page for the page line
+PROGRESS, COHORTS = "progress", "cohorts"  # CohortAction actions that turn a page (cohort_id)
+INVITE = "invite"
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+@dataclass(frozen=True)
+class Page:
+    text: str
+    sections: tuple[int, ...]  # indices of the sections shown on the page
+
+
+def paginate(
+    title: str, sections: list[tuple[str, list[str]]], limit: int = MESSAGE_LIMIT - FOOTER_ROOM
+) -> list[Page]:
+    """The title, then each section's heading and lines, cut into pages of at most `limit`
+    UTF-16 units; a section cut by a page break repeats its heading on the next page."""
+    pages: list[Page] = []
+    lines, shown, size = [title], [], _units(title)
+    for index, (heading, body) in enumerate(sections):
+        opened = False
+        for line in body:
+            extra = [line] if opened else ["", heading, line]
+            cost = sum(_units(text) + 1 for text in extra)
+            if size + cost > limit and len(lines) > 1:
+                pages.append(Page("\n".join(lines), tuple(shown)))
+                lines, shown, size = [title], [], _units(title)
+                extra = ["", heading, line]
+                cost = sum(_units(text) + 1 for text in extra)
+            lines += extra
+            size += cost
+            if not opened:
+                shown.append(index)
+                opened = True
+    pages.append(Page("\n".join(lines), tuple(shown)))
+    return pages
+
+
+def page_screen(
+    pages: list[Page], number: int, action: str, builder: InlineKeyboardBuilder | None = None
+) -> Screen:
+    """Page `number` (0-based, clamped) with Back/Next buttons turning pages of `action`, the
+    buttons already in `builder` and the menu button."""
+    number = max(0, min(number, len(pages) - 1))
+    text = pages[number].text
+    builder = builder or InlineKeyboardBuilder()
+    turns = []
+    if len(pages) > 1:
+        text += "\n\n" + _("Page {page} of {pages}").format(
+            page=embed(number + 1), pages=embed(len(pages))
+        )
+        if number > 0:
+            turns.append(
+                InlineKeyboardButton(
+                    text=_("⬅️ Back"),
+                    callback_data=CohortAction(action=action, cohort_id=number - 1).pack(),
+                )
+            )
+        if number < len(pages) - 1:
+            turns.append(
+                InlineKeyboardButton(
+                    text=_("Next ➡️"),
+                    callback_data=CohortAction(action=action, cohort_id=number + 1).pack(),
+                )
+            )
+    builder.adjust(1)
+    if turns:
+        builder.row(*turns)
+    builder.row(
+        InlineKeyboardButton(text=_("🏠 Menu"), callback_data=MenuAction(action="home").pack())
+    )
+    return Screen(text, builder.as_markup())
+
+
+def _invite_line(bot_username: str, invite: OpenInvite, zone: tzinfo) -> str:
+    if invite.expires_at is None:
+        until = _("does not expire")
+    else:
+        until = _("works until {date}").format(
+            date=format_datetime(invite.expires_at, fmt="short", tzinfo=zone)
+        )
+    if invite.uses_left is None:
+        uses = _("no limit on joins")
+    else:
+        uses = ngettext(
+            "{count} more person can join", "{count} more people can join", invite.uses_left
+        ).format(count=embed(invite.uses_left))
+    return " · ".join([embed(invite_link(bot_username, invite.code)), until, uses])
+
+
+def cohorts_pages(summaries: list[CohortSummary], bot_username: str, zone: tzinfo) -> list[Page]:
+    sections = []
+    for summary in summaries:
+        heading = "👥 " + ngettext(
+            "{cohort}: {count} member", "{cohort}: {count} members", summary.members
+        ).format(cohort=embed(summary.name), count=embed(summary.members))
+        body = [_invite_line(bot_username, invite, zone) for invite in summary.open_invites]
+        sections.append((heading, body or [_("No invite link works now.")]))
+    return paginate(_("Your groups and their invite links:"), sections)
+
+
+async def _cohorts_screen(
+    bot: Bot, session: AsyncSession, member: Member, clock: Clock, zone: tzinfo, number: int
+) -> Screen | None:
     summaries = await accounts.list_cohorts(session, member, clock)
     if not summaries:
+        return None
+    me = await bot.me()
+    pages = cohorts_pages(summaries, me.username or "", zone)
+    number = max(0, min(number, len(pages) - 1))
+    builder = InlineKeyboardBuilder()
+    for index in pages[number].sections:
+        builder.button(
+            text=_("New invite: {cohort}").format(cohort=summaries[index].name)[:60],
+            callback_data=CohortAction(action=INVITE, cohort_id=summaries[index].id),
+        )
+    return page_screen(pages, number, COHORTS, builder)
+
+
+@coordinator_router.message(Command("cohorts"))
+async def cohorts(
+    message: Message, session: AsyncSession, member: Member, clock: Clock, settings: Settings
+) -> None:
+    """Each group with its members and the invite links that still work, page by page."""
+    screen = await _cohorts_screen(message.bot, session, member, clock, settings.zone, 0)
+    if screen is None:
         await message.answer(_("You have no groups yet. Create one with /cohort_new NAME."))
         return
-    builder = InlineKeyboardBuilder()
-    lines = [_("Your groups:")]
-    for summary in summaries:
-        lines.append(
-            ngettext(
-                "{cohort}: {count} member", "{cohort}: {count} members", summary.members
-            ).format(cohort=embed(summary.name), count=embed(summary.members))
-        )
-        builder.button(
-            text=_("New invite: {cohort}").format(cohort=summary.name)[:60],
-            callback_data=CohortAction(action="invite", cohort_id=summary.id),
-        )
-    builder.adjust(1)
-    await message.answer("\n".join(lines), reply_markup=builder.as_markup())
+    await present(message, screen, session)
 
 
-@coordinator_router.callback_query(CohortAction.filter())
+@coordinator_router.callback_query(CohortAction.filter(F.action == COHORTS))
+async def cohorts_page(
+    query: CallbackQuery,
+    callback_data: CohortAction,
+    session: AsyncSession,
+    member: Member,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    number = callback_data.cohort_id
+    screen = await _cohorts_screen(query.bot, session, member, clock, settings.zone, number)
+    if screen is None:
+        screen = Screen(_("You have no groups yet. Create one with /cohort_new NAME."))
+    await present(query, screen, session)
+    await query.answer()
+
+
+@coordinator_router.callback_query(CohortAction.filter(F.action == INVITE))
 async def cohort_action(
     query: CallbackQuery,
     callback_data: CohortAction,
@@ -253,38 +399,196 @@ async def cohort_action(
     await query.answer()
 
 
+def _stage_text(place: Place) -> str:
+    if place.stage == LESSON:
+        return _("lesson {number} of {total}").format(
+            number=embed(place.number), total=embed(place.total)
+        )
+    if place.stage == PRACTICE:
+        return _("practice, item {number} of {total}").format(
+            number=embed(place.number), total=embed(place.total)
+        )
+    if place.stage == PASSED:
+        return _("passed")
+    return _("quiz")
+
+
+def trainee_lines(trainee: Trainee, library: CourseLibrary, zone: tzinfo) -> list[str]:
+    """One line a course: who, which course, where, and since when nothing moved if stuck."""
+    who = (
+        excerpt(trainee.name, DISPLAY_NAME_LENGTH)
+        if trainee.name
+        else _("No name ({id})").format(id=code(trainee.label))
+    )
+    if not trainee.places:
+        return [" · ".join([who, _("no course started yet")])]
+    lines = []
+    for place in trainee.places:
+        course = library.get(place.course_id)
+        parts = [who, local(course.title) if course else place.course_id, _stage_text(place)]
+        if place.stuck_since is not None:
+            since = format_date(place.stuck_since.astimezone(zone).date())
+            parts.append(_("no progress since {date}").format(date=since))
+        lines.append(("⚠️ " if place.stuck_since is not None else "") + " · ".join(parts))
+    return lines
+
+
+def totals_line(row: CourseStats, library: CourseLibrary) -> str:
+    course = library.get(row.course_id)
+    rate = format_percent(row.passed_attempts / row.attempts) if row.attempts else _("no quiz yet")
+    return _(
+        "{course}: {started} started, {in_progress} in progress, {completed} completed; "
+        "quiz pass rate {rate}"
+    ).format(
+        course=local(course.title) if course else row.course_id,
+        started=embed(row.started),
+        in_progress=embed(row.in_progress),
+        completed=embed(row.completed),
+        rate=embed(rate),
+    )
+
+
+def progress_pages(
+    reports: list[CohortReport], library: CourseLibrary, zone: tzinfo, *, every_organisation: bool
+) -> list[Page]:
+    """The totals and the trainees of each group; an admin's headings name the organisation."""
+    days = STUCK_AFTER.days
+    title = "\n".join(
+        [
+            _("Course progress in all groups:")
+            if every_organisation
+            else _("Course progress in your groups:"),
+            ngettext(
+                "⚠️ marks no progress for {count} day or more.",
+                "⚠️ marks no progress for {count} days or more.",
+                days,
+            ).format(count=embed(days)),
+        ]
+    )
+    sections = []
+    for report in reports:
+        heading = "👥 " + embed(report.cohort)
+        if every_organisation:
+            heading += " · " + embed(report.organisation)
+        body = [totals_line(row, library) for row in report.courses]
+        for trainee in report.trainees:
+            body += trainee_lines(trainee, library, zone)
+        sections.append((heading, body))
+    return paginate(title, sections)
+
+
+async def _progress_screen(
+    session: AsyncSession,
+    member: Member,
+    library: CourseLibrary,
+    clock: Clock,
+    zone: tzinfo,
+    number: int,
+    *,
+    every_organisation: bool,
+) -> Screen:
+    organisation_id = None if every_organisation else member.organisation_id
+    assert every_organisation or organisation_id is not None
+    reports = await progress_report(session, library, clock.now(), organisation_id)
+    if not reports:
+        return Screen(_("No one in your groups has started a course yet."))
+    pages = progress_pages(reports, library, zone, every_organisation=every_organisation)
+    return page_screen(pages, number, PROGRESS)
+
+
+async def _progress(
+    target: Message | CallbackQuery,
+    number: int,
+    session: AsyncSession,
+    member: Member,
+    library: CourseLibrary,
+    clock: Clock,
+    settings: Settings,
+    *,
+    every_organisation: bool,
+) -> None:
+    screen = await _progress_screen(
+        session,
+        member,
+        library,
+        clock,
+        settings.zone,
+        number,
+        every_organisation=every_organisation,
+    )
+    await present(target, screen, session)
+    if isinstance(target, CallbackQuery):
+        await target.answer()
+
+
 @coordinator_router.message(Command("progress"))
 async def progress(
-    message: Message, session: AsyncSession, member: Member, library: CourseLibrary
+    message: Message,
+    session: AsyncSession,
+    member: Member,
+    library: CourseLibrary,
+    clock: Clock,
+    settings: Settings,
 ) -> None:
-    assert member.organisation_id is not None
-    stats = await cohort_progress(session, member.organisation_id, library)
-    if not stats:
-        await message.answer(_("No one in your groups has started a course yet."))
-        return
-    lines = [_("Course progress in your groups:")]
-    cohort = None
-    for row in stats:
-        if row.cohort != cohort:
-            cohort = row.cohort
-            lines += ["", "👥 " + embed(cohort)]
-        course = library.get(row.course_id)
-        rate = (
-            format_percent(row.passed_attempts / row.attempts) if row.attempts else _("no quiz yet")
-        )
-        lines.append(
-            _(
-                "{course}: {started} started, {in_progress} in progress, {completed} completed; "
-                "quiz pass rate {rate}"
-            ).format(
-                course=local(course.title) if course else row.course_id,
-                started=embed(row.started),
-                in_progress=embed(row.in_progress),
-                completed=embed(row.completed),
-                rate=embed(rate),
-            )
-        )
-    await message.answer("\n".join(lines))
+    """Who in the coordinator's groups is where, who is stuck and since when, and the totals."""
+    await _progress(message, 0, session, member, library, clock, settings, every_organisation=False)
+
+
+@coordinator_router.callback_query(CohortAction.filter(F.action == PROGRESS))
+async def progress_page(
+    query: CallbackQuery,
+    callback_data: CohortAction,
+    session: AsyncSession,
+    member: Member,
+    library: CourseLibrary,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    await _progress(
+        query,
+        callback_data.cohort_id,
+        session,
+        member,
+        library,
+        clock,
+        settings,
+        every_organisation=False,
+    )
+
+
+@admin_router.message(Command("progress"))
+async def progress_all(
+    message: Message,
+    session: AsyncSession,
+    member: Member,
+    library: CourseLibrary,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    """An admin's /progress: the groups of every organisation."""
+    await _progress(message, 0, session, member, library, clock, settings, every_organisation=True)
+
+
+@admin_router.callback_query(CohortAction.filter(F.action == PROGRESS))
+async def progress_all_page(
+    query: CallbackQuery,
+    callback_data: CohortAction,
+    session: AsyncSession,
+    member: Member,
+    library: CourseLibrary,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    await _progress(
+        query,
+        callback_data.cohort_id,
+        session,
+        member,
+        library,
+        clock,
+        settings,
+        every_organisation=True,
+    )
 
 
 @admin_router.message(Command("org_new"))
