@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from core.crypto import EncryptedText
@@ -110,8 +118,21 @@ class UserSkill(SQLModel, table=True):
 
 
 class Certificate(SQLModel, table=True):
+    """A certificate, verifiable by its code. A name corrected later gives a new certificate;
+    the old one stays verifiable and names its replacement (`replaced_by`). One current
+    (not replaced) certificate per trainee and course."""
+
     __tablename__ = "certificates"
-    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
+    __table_args__ = (
+        Index(
+            "uq_certificates_current",
+            "user_id",
+            "course_id",
+            unique=True,
+            sqlite_where=text("replaced_by IS NULL"),
+            postgresql_where=text("replaced_by IS NULL"),
+        ),
+    )
 
     code: str = Field(primary_key=True, max_length=16)
     user_id: int | None = Field(
@@ -122,6 +143,7 @@ class Certificate(SQLModel, table=True):
     name: str = Field(sa_type=EncryptedText(512))
     locale: str = Field(max_length=8)
     issued_at: datetime = Field(sa_type=UTCDateTime)
+    replaced_by: str | None = Field(default=None, max_length=16)
 
 
 class PracticeAnswer(SQLModel, table=True):

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from courses.content_model import Course, Lesson
 from courses.library import CourseLibrary
-from courses.models import CourseProgress, LessonRead
+from courses.models import CourseProgress, LessonRead, PracticeAnswer
 from courses.progress import LearningError, State, first_unread, load, move, state_of
 
 
@@ -20,12 +20,15 @@ class CourseSummary:
     course: Course
     stage: str  # "new", "lesson", "quiz" or "passed"
     lessons_done: int
+    steps_done: int  # lessons read, the quiz passed, the practice set finished
+    steps_total: int  # lessons, the quiz, the practice set (if the course has one)
 
 
 async def overview(
     session: AsyncSession, user_id: int, library: CourseLibrary
 ) -> list[CourseSummary]:
-    """Every course with the trainee's stage and lessons read (two queries, no writes)."""
+    """Every course with the trainee's stage, lessons read and steps done (three queries, no
+    writes)."""
     rows = {
         row.course_id: row
         for row in (
@@ -37,10 +40,26 @@ async def overview(
         select(LessonRead.course_id, LessonRead.lesson_id).where(LessonRead.user_id == user_id)
     ):
         read.setdefault(course_id, set()).add(lesson_id)
+    practised: dict[str, set[str]] = {}
+    for course_id, item_id in await session.execute(
+        select(PracticeAnswer.course_id, PracticeAnswer.item_id).where(
+            PracticeAnswer.user_id == user_id
+        )
+    ):
+        practised.setdefault(course_id, set()).add(item_id)
     summaries = []
     for course in library.courses:
-        state = state_of(course, rows.get(course.id), read.get(course.id, ()))
-        summaries.append(CourseSummary(course, state.stage, state.lessons_done))
+        state = state_of(
+            course,
+            rows.get(course.id),
+            read.get(course.id, ()),
+            practised=practised.get(course.id, ()),
+        )
+        summaries.append(
+            CourseSummary(
+                course, state.stage, state.lessons_done, state.steps_done, state.steps_total
+            )
+        )
     return summaries
 
 
@@ -72,8 +91,10 @@ def _step(state: State, forward: bool) -> tuple[Lesson | None, int, set[str]] | 
     """The page one step away (lesson, page, lessons finished by the step), or None."""
     lessons = state.course.lessons
     lesson, page = state.lesson, state.page
-    if lesson is None:  # past the last lesson: only back
-        return (lessons[-1], len(lessons[-1].pages), set()) if not forward and lessons else None
+    if lesson is None:  # past the last lesson: back; after passing, forward reads them again
+        if not lessons or (forward and state.stage != "passed"):
+            return None
+        return (lessons[0], 1, set()) if forward else (lessons[-1], len(lessons[-1].pages), set())
     index = state.lesson_number - 1
     if not forward:
         if page > 1:

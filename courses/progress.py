@@ -64,6 +64,18 @@ class State:
         return len(self.read)
 
     @property
+    def steps_total(self) -> int:
+        """Steps of the course: each lesson, the quiz, and the practice set if it has one."""
+        return len(self.course.lessons) + 1 + (self.course.practice is not None)
+
+    @property
+    def steps_done(self) -> int:
+        """Steps finished: lessons read, the quiz once passed, the practice once every item is
+        answered."""
+        practice = self.course.practice is not None and self.practice_done
+        return self.lessons_done + (self.stage == "passed") + practice
+
+    @property
     def question(self) -> Question | None:
         """The question to answer now (in a quiz): the first without an answer in the attempt."""
         if self.stage != "quiz":
