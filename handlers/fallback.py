@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram.types import CallbackQuery, Message
 
 from core.i18n import _
+from handlers.keyboards import back_to_menu
 from handlers.routing import Routes
 from people.accounts import Member
 
@@ -16,7 +17,10 @@ async def anything_else(message: Message, member: Member | None) -> None:
     if member is None:
         await message.answer(_("Please send /start to begin."))
     else:
-        await message.answer(_("I did not understand that. Send /help to see what I can do."))
+        await message.answer(
+            _("I did not understand that. Send /help to see what I can do."),
+            reply_markup=back_to_menu(),
+        )
 
 
 @router.callback_query()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.callbacks import ItemAnswer
@@ -25,6 +25,7 @@ class ItemCard:
     counter: str  # e.g. "3/8"
     image: Path | None = None
     text: str | None = None
+    leave: tuple[InlineKeyboardButton, ...] = ()  # the last row: ways out of the set
 
 
 def label_keyboard(card: ItemCard) -> InlineKeyboardMarkup:
@@ -35,6 +36,8 @@ def label_keyboard(card: ItemCard) -> InlineKeyboardMarkup:
             callback_data=ItemAnswer(kind=card.kind, ref=card.ref, item=card.item, label=label_id),
         )
     builder.adjust(2)
+    if card.leave:
+        builder.row(*card.leave)
     return builder.as_markup()
 
 

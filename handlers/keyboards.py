@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from core.i18n import _
@@ -20,11 +20,15 @@ def language_picker(invite: str = "") -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def language_changer() -> InlineKeyboardMarkup:
+def language_changer(back: str = "settings") -> InlineKeyboardMarkup:
+    """The languages, and a way back to where the picker was opened: "settings" or "home"."""
     builder = InlineKeyboardBuilder()
     for locale in CATALOG_LOCALES:
         builder.button(text=LANGUAGE_NAMES[locale], callback_data=ChangeLanguage(locale=locale))
-    builder.button(text=_("⬅️ Back"), callback_data=MenuAction(action="settings"))
+    if back == "settings":
+        builder.button(text=_("⬅️ Back"), callback_data=MenuAction(action="settings"))
+    else:
+        builder.add(menu_button())
     builder.adjust(2, 2, 1)
     return builder.as_markup()
 
@@ -38,6 +42,22 @@ def main_menu() -> InlineKeyboardMarkup:
     builder.button(text=_("❓ Help"), callback_data=MenuAction(action="help"))
     builder.adjust(2, 2, 1)
     return builder.as_markup()
+
+
+def menu_button() -> InlineKeyboardButton:
+    """🏠 Menu: the way out of any screen."""
+    return InlineKeyboardButton(text=_("🏠 Menu"), callback_data=MenuAction(action="home").pack())
+
+
+def courses_button() -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=_("📚 Courses"), callback_data=MenuAction(action="learn").pack()
+    )
+
+
+def leave_row() -> list[InlineKeyboardButton]:
+    """The last row of a learning screen: the course list and the main menu."""
+    return [courses_button(), menu_button()]
 
 
 def back_to_menu() -> InlineKeyboardMarkup:

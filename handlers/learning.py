@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from math import ceil
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from aiogram import F
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +33,7 @@ from handlers.callbacks import (
     TurnPage,
 )
 from handlers.filters import IsMember
+from handlers.keyboards import leave_row, menu_button
 from handlers.routing import Routes
 from handlers.screens import Screen, present
 from people.accounts import Member
@@ -55,14 +58,19 @@ def minutes_until(until: datetime, now: datetime) -> int:
     return max(1, ceil((until - now).total_seconds() / 60))
 
 
+def local_time(when: datetime, zone: ZoneInfo) -> str:
+    """One moment as the trainee reads it: date and time in the deployment's zone."""
+    return format_datetime(when, fmt="short", tzinfo=zone)
+
+
 def course_list(states: list[CourseSummary]) -> Screen:
     builder = InlineKeyboardBuilder()
     for state in states:
         icon = "✅" if state.stage == "passed" else "📘"
-        total = len(state.course.lessons)
-        label = f"{icon} {local(state.course.title)} {progress_bar(state.lessons_done, total)}"
+        bar = progress_bar(state.steps_done, state.steps_total)
+        label = f"{icon} {local(state.course.title)} {bar}"
         builder.button(text=label, callback_data=OpenCourse(course=state.course.id))
-    builder.button(text=_("🏠 Menu"), callback_data=MenuAction(action="home"))
+    builder.add(menu_button())
     builder.adjust(1)
     if not states:
         return Screen(_("There are no courses yet."), builder.as_markup())
@@ -75,14 +83,24 @@ def _turn(state: State, forward: bool) -> TurnPage:
     return TurnPage(course=state.course.id, lesson=lesson, page=state.page, forward=forward)
 
 
+def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
 def _nav(state: State) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    first = state.lesson_number == 1 and state.page == 1
-    if not first:
-        builder.button(text=_("⬅️ Back"), callback_data=_turn(state, forward=False))
-    builder.button(text=_("Next ➡️"), callback_data=_turn(state, forward=True))
-    builder.button(text=_("📚 Courses"), callback_data=MenuAction(action="learn"))
-    builder.adjust(1 if first else 2, 1)
+    """Next alone on the first row, so it never moves; Back (not on the first page) below it,
+    then the course list and the menu."""
+    rows = [[_button(_("Next ➡️"), _turn(state, forward=True))]]
+    if not (state.lesson_number == 1 and state.page == 1):
+        rows.append([_button(_("⬅️ Back"), _turn(state, forward=False))])
+    rows.append(leave_row())
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _markup(builder: InlineKeyboardBuilder) -> InlineKeyboardMarkup:
+    """One button a row, then the course list and the menu side by side."""
+    builder.adjust(1)
+    builder.row(*leave_row())
     return builder.as_markup()
 
 
@@ -118,9 +136,7 @@ def quiz_door(state: State) -> Screen:
     if course.practice is not None and not state.practice_done:
         builder.button(text=_("🎯 Practice"), callback_data=StartPractice(course=course.id))
     builder.button(text=_("⬅️ Back"), callback_data=_turn(state, forward=False))
-    builder.button(text=_("📚 Courses"), callback_data=MenuAction(action="learn"))
-    builder.adjust(1)
-    return Screen("\n".join(lines), builder.as_markup())
+    return Screen("\n".join(lines), _markup(builder))
 
 
 def question_screen(state: State) -> Screen:
@@ -142,8 +158,7 @@ def question_screen(state: State) -> Screen:
                 option=option.id,
             ),
         )
-    builder.adjust(1)
-    return Screen(f"{heading}\n\n{local(question.text)}", builder.as_markup())
+    return Screen(f"{heading}\n\n{local(question.text)}", _markup(builder))
 
 
 def feedback_screen(course: Course, outcome: QuizOutcome) -> Screen:
@@ -156,6 +171,8 @@ def feedback_screen(course: Course, outcome: QuizOutcome) -> Screen:
     text = f"{local(question.text)}\n\n{verdict}\n\n{local(question.explanation)}"
     builder = InlineKeyboardBuilder()
     builder.button(text=_("Next ➡️"), callback_data=QuizContinue(course=course.id))
+    builder.add(menu_button())
+    builder.adjust(1)
     return Screen(text, builder.as_markup())
 
 
@@ -180,14 +197,21 @@ def passed_screen(state: State, score: int, total: int, opened: list[WorkProject
         builder.button(text=_("🎯 Practice"), callback_data=StartPractice(course=course.id))
     if opened:
         builder.button(text=_("🛠 Work"), callback_data=MenuAction(action="work"))
-    builder.button(text=_("📚 Courses"), callback_data=MenuAction(action="learn"))
-    builder.adjust(1)
-    return Screen("\n\n".join(lines), builder.as_markup())
+    if course.lessons:  # from the end, forward after passing is the first page again
+        builder.button(text=_("📖 Read the lessons again"), callback_data=_turn(state, True))
+    return Screen("\n\n".join(lines), _markup(builder))
 
 
-def failed_screen(state: State, score: int, total: int, until: datetime, now: datetime) -> Screen:
+def failed_screen(
+    state: State, score: int, total: int, until: datetime | None, zone: ZoneInfo
+) -> Screen:
+    """The last attempt's score; Try again only once the cooldown is over (`until` None)."""
     course = state.course
-    minutes = minutes_until(until, now)
+    if until is None:
+        when = _("You can take the quiz again now.")
+    else:
+        when = _("Read the lessons again if you like. You can take the quiz again at {time}.")
+        when = when.format(time=local_time(until, zone))
     text = "\n\n".join(
         [
             _("You got {score} of {total} right. You need {mark} to pass.").format(
@@ -195,25 +219,26 @@ def failed_screen(state: State, score: int, total: int, until: datetime, now: da
                 total=embed(total),
                 mark=embed(format_percent(course.pass_mark / 100)),
             ),
-            ngettext(
-                "Read the lessons again if you like. You can retry the quiz in {minutes} minute.",
-                "Read the lessons again if you like. You can retry the quiz in {minutes} minutes.",
-                minutes,
-            ).format(minutes=embed(minutes)),
+            when,
         ]
     )
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("🔁 Try again"), callback_data=StartQuiz(course=course.id))
+    if until is None:
+        builder.button(text=_("🔁 Try again"), callback_data=StartQuiz(course=course.id))
     builder.button(text=_("📖 Back to the lessons"), callback_data=_turn(state, forward=False))
-    builder.button(text=_("📚 Courses"), callback_data=MenuAction(action="learn"))
-    builder.adjust(1)
-    return Screen(text, builder.as_markup())
+    return Screen(text, _markup(builder))
 
 
 async def course_screen(
-    session: AsyncSession, member: Member, state: State, library: CourseLibrary, clock: Clock
+    session: AsyncSession,
+    member: Member,
+    state: State,
+    library: CourseLibrary,
+    clock: Clock,
+    zone: ZoneInfo,
 ) -> Screen:
-    """The screen for where the trainee is in a course.
+    """The screen for where the trainee is in a course (a page, also when reading again after
+    passing; the quiz; the result), times shown in `zone`.
 
     Called before anything is said to Telegram: a quiz left with every question answered (one
     was removed from the course meanwhile) is finished here."""
@@ -222,7 +247,7 @@ async def course_screen(
         state = await quiz.finish_if_answered(session, member.id, course, clock)
     if state.stage == "quiz":
         return question_screen(state)
-    if state.stage == "passed":
+    if state.stage == "passed" and state.lesson is None:
         last = await quiz.last_score(session, member.id, course)
         score, total = (last.score, last.total) if last else (0, len(course.quiz))
         skills = await quiz.skills(session, member.id)
@@ -235,8 +260,8 @@ async def course_screen(
     if state.at_quiz_door:
         wait = await quiz.retry_at(session, member.id, course, clock)
         last = await quiz.last_score(session, member.id, course)
-        if wait is not None and last is not None:
-            return failed_screen(state, last.score, last.total, wait, clock.now())
+        if last is not None:
+            return failed_screen(state, last.score, last.total, wait, zone)
         return quiz_door(state)
     return page_screen(state)
 
@@ -248,9 +273,11 @@ async def _show_course(
     state: State,
     library: CourseLibrary,
     clock: Clock,
+    zone: ZoneInfo,
     note: str | None = None,
 ) -> None:
-    await present(query, await course_screen(session, member, state, library, clock), session)
+    screen = await course_screen(session, member, state, library, clock, zone)
+    await present(query, screen, session)
     await query.answer(note)
 
 
@@ -286,12 +313,13 @@ async def open_course(
     member: Member,
     library: CourseLibrary,
     clock: Clock,
+    settings: Settings,
 ) -> None:
     course = await _course_or_refuse(query, library, callback_data.course)
     if course is None:
         return
     state = await pages.open_course(session, member.id, course, clock)
-    await _show_course(query, session, member, state, library, clock)
+    await _show_course(query, session, member, state, library, clock, settings.zone)
 
 
 @router.callback_query(TurnPage.filter())
@@ -302,6 +330,7 @@ async def turn_page(
     member: Member,
     library: CourseLibrary,
     clock: Clock,
+    settings: Settings,
 ) -> None:
     course = await _course_or_refuse(query, library, callback_data.course)
     if course is None:
@@ -318,7 +347,7 @@ async def turn_page(
         )
     except LearningError:
         state = await pages.open_course(session, member.id, course, clock)
-    await _show_course(query, session, member, state, library, clock)
+    await _show_course(query, session, member, state, library, clock, settings.zone)
 
 
 @router.callback_query(StartQuiz.filter())
@@ -338,21 +367,15 @@ async def start_quiz(
         state = await quiz.start_quiz(session, member.id, course, clock)
     except LearningError as error:
         if error.reason == "cooldown" and error.until is not None:
-            minutes = minutes_until(error.until, clock.now())
             await query.answer(
-                ngettext(
-                    "Not yet: you can retry the quiz in {minutes} minute (at {time}).",
-                    "Not yet: you can retry the quiz in {minutes} minutes (at {time}).",
-                    minutes,
-                ).format(
-                    minutes=embed(minutes),
-                    time=format_datetime(error.until, fmt="short", tzinfo=settings.zone),
+                _("Not yet: you can take the quiz again at {time}.").format(
+                    time=local_time(error.until, settings.zone)
                 ),
                 show_alert=True,
             )
             return
         state = await current(session, member.id, course)
-    await _show_course(query, session, member, state, library, clock)
+    await _show_course(query, session, member, state, library, clock, settings.zone)
 
 
 @router.callback_query(PickOption.filter())
@@ -363,6 +386,7 @@ async def pick_option(
     member: Member,
     library: CourseLibrary,
     clock: Clock,
+    settings: Settings,
 ) -> None:
     course = library.by_key(callback_data.course)
     if course is None:
@@ -387,7 +411,7 @@ async def pick_option(
             note = _("That question was already answered.")
         else:
             note = _("This button is no longer valid.")
-        await _show_course(query, session, member, state, library, clock, note)
+        await _show_course(query, session, member, state, library, clock, settings.zone, note)
         return
     await present(query, feedback_screen(course, outcome), session)
     await query.answer()
@@ -401,9 +425,10 @@ async def quiz_continue(
     member: Member,
     library: CourseLibrary,
     clock: Clock,
+    settings: Settings,
 ) -> None:
     course = await _course_or_refuse(query, library, callback_data.course)
     if course is None:
         return
     state = await current(session, member.id, course)
-    await _show_course(query, session, member, state, library, clock)
+    await _show_course(query, session, member, state, library, clock, settings.zone)

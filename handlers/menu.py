@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -129,9 +130,14 @@ async def menu_command(message: Message) -> None:
     await message.answer(menu_text(), reply_markup=main_menu())
 
 
+LANGUAGE_BACK = "language_back"  # FSM data: the screen to return to after a language change
+
+
 @router.message(Command("language"))
-async def language_command(message: Message) -> None:
-    await message.answer(_("Choose your language."), reply_markup=language_changer())
+async def language_command(message: Message, state: FSMContext) -> None:
+    """From a command: the picker, then the main menu in the new language."""
+    await state.update_data({LANGUAGE_BACK: "home"})
+    await message.answer(_("Choose your language."), reply_markup=language_changer("home"))
 
 
 @router.callback_query(MenuAction.filter())
@@ -142,7 +148,10 @@ async def menu_action(
     session: AsyncSession,
     library: CourseLibrary,
     clock: Clock,
+    state: FSMContext,
 ) -> None:
+    if callback_data.action == "language":  # from Settings: back to Settings afterwards
+        await state.update_data({LANGUAGE_BACK: "settings"})
     if callback_data.action == "earnings":
         await present(query, await earnings_screen(session, member, clock), session)
         await query.answer()
@@ -155,7 +164,7 @@ async def menu_action(
         "home": lambda: (menu_text(), main_menu()),
         "help": lambda: (help_text(member), back_to_menu()),
         "settings": lambda: (settings_text(member), settings_keyboard()),
-        "language": lambda: (_("Choose your language."), language_changer()),
+        "language": lambda: (_("Choose your language."), language_changer("settings")),
     }
     screen = screens.get(callback_data.action)
     if screen is None:
@@ -168,13 +177,21 @@ async def menu_action(
 
 @router.callback_query(ChangeLanguage.filter())
 async def change_language(
-    query: CallbackQuery, callback_data: ChangeLanguage, session: AsyncSession
+    query: CallbackQuery, callback_data: ChangeLanguage, session: AsyncSession, state: FSMContext
 ) -> None:
+    """The new language, then the screen the picker was opened from, in that language."""
     if callback_data.locale not in CATALOG_LOCALES:
         await query.answer(_("This button is no longer valid."))
         return
     member = await accounts.set_locale(session, query.from_user.id, callback_data.locale)
+    data = await state.get_data()
+    back = data.pop(LANGUAGE_BACK, "settings")
+    await state.set_data(data)
     await install_commands_for(query.bot, member)
     with use_locale(member.locale):
-        await present(query, Screen(settings_text(member), settings_keyboard()), session)
+        if back == "home":
+            screen = Screen(menu_text(), main_menu())
+        else:
+            screen = Screen(settings_text(member), settings_keyboard())
+        await present(query, screen, session)
         await query.answer(_("Language changed."))

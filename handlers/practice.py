@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aiogram import F
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, InlineKeyboardButton
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,15 +15,25 @@ from courses import practice as practice_service
 from courses.content_model import Course, PracticeItem
 from courses.library import CourseLibrary, course_key
 from courses.progress import LearningError, State, current
-from handlers.callbacks import ItemAnswer, MenuAction, OpenCourse, PracticeNext, StartPractice
+from handlers.callbacks import ItemAnswer, OpenCourse, PracticeNext, StartPractice
 from handlers.filters import IsMember
 from handlers.item_card import ItemCard, feedback_screen, item_screen
+from handlers.keyboards import leave_row, menu_button
 from handlers.learning import course_screen, local
 from handlers.routing import Routes
 from handlers.screens import Screen, present
 from people.accounts import Member
 
+if TYPE_CHECKING:  # the dispatcher hands the settings in; handlers never import the bot
+    from bot.settings import Settings
+
 router = Routes(__name__, IsMember())
+
+
+def back_to_course(course: Course) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=_("↩️ Back to the course"), callback_data=OpenCourse(course=course.id).pack()
+    )
 
 
 def card_for(course: Course, item: PracticeItem, number: int) -> ItemCard:
@@ -37,6 +49,7 @@ def card_for(course: Course, item: PracticeItem, number: int) -> ItemCard:
         counter=embed(f"{number}/{len(practice.items)}"),
         image=item.image,
         text=local(item.text) if item.text else None,
+        leave=(back_to_course(course), menu_button()),
     )
 
 
@@ -52,8 +65,9 @@ def intro_screen(course: Course) -> Screen:
         )
     builder = InlineKeyboardBuilder()
     builder.button(text=_("▶️ Start the practice"), callback_data=PracticeNext(course=course.id))
-    builder.button(text=_("📚 Courses"), callback_data=MenuAction(action="learn"))
+    builder.add(back_to_course(course))
     builder.adjust(1)
+    builder.row(*leave_row())
     return Screen("\n\n".join(lines), builder.as_markup())
 
 
@@ -69,9 +83,9 @@ async def done_screen(session: AsyncSession, member: Member, course: Course) -> 
             )
         )
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("↩️ Back to the course"), callback_data=OpenCourse(course=course.id))
-    builder.button(text=_("📚 Courses"), callback_data=MenuAction(action="learn"))
+    builder.add(back_to_course(course))
     builder.adjust(1)
+    builder.row(*leave_row())
     return Screen("\n\n".join(lines), builder.as_markup())
 
 
@@ -88,6 +102,7 @@ async def _practice_course(
     member: Member,
     library: CourseLibrary,
     clock: Clock,
+    settings: Settings,
     course_id: str,
 ) -> tuple[Course, State] | None:
     course = library.get(course_id)
@@ -96,7 +111,8 @@ async def _practice_course(
         return None
     state = await current(session, member.id, course)
     if state.stage == "quiz" or (state.stage != "passed" and not state.reading_done):
-        await present(query, await course_screen(session, member, state, library, clock), session)
+        screen = await course_screen(session, member, state, library, clock, settings.zone)
+        await present(query, screen, session)
         await query.answer(_("Read the lessons first; the practice comes after them."))
         return None
     return course, state
@@ -110,8 +126,11 @@ async def start_practice(
     member: Member,
     library: CourseLibrary,
     clock: Clock,
+    settings: Settings,
 ) -> None:
-    found = await _practice_course(query, session, member, library, clock, callback_data.course)
+    found = await _practice_course(
+        query, session, member, library, clock, settings, callback_data.course
+    )
     if found is None:
         return
     course, state = found
@@ -130,8 +149,11 @@ async def next_item(
     member: Member,
     library: CourseLibrary,
     clock: Clock,
+    settings: Settings,
 ) -> None:
-    found = await _practice_course(query, session, member, library, clock, callback_data.course)
+    found = await _practice_course(
+        query, session, member, library, clock, settings, callback_data.course
+    )
     if found is None:
         return
     await present(query, await practice_screen(session, member, found[1]), session)
@@ -146,6 +168,7 @@ async def practice_answer(
     member: Member,
     library: CourseLibrary,
     clock: Clock,
+    settings: Settings,
 ) -> None:
     course = library.by_key(callback_data.ref)
     if course is None or course.practice is None:
@@ -163,7 +186,7 @@ async def practice_answer(
     except LearningError as error:
         state = await current(session, member.id, course)
         if error.reason == "not_now":
-            screen = await course_screen(session, member, state, library, clock)
+            screen = await course_screen(session, member, state, library, clock, settings.zone)
             note = _("Read the lessons first; the practice comes after them.")
         else:
             screen = await practice_screen(session, member, state)
@@ -192,6 +215,7 @@ async def practice_answer(
         text=_("Finish ✅") if outcome.finished else _("Next ➡️"),
         callback_data=PracticeNext(course=course.id),
     )
+    builder.row(back_to_course(course), menu_button())
     card = card_for(course, outcome.item, outcome.number)
     await present(query, feedback_screen(card, "\n\n".join(lines), builder.as_markup()), session)
     await query.answer()
