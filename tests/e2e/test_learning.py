@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from bot.app import PollingBot, Runtime
 from core.clock import ManualClock
-from core.i18n import embed
+from core.i18n import embed, format_datetime
 from courses.content_model import Course
 from courses.models import Certificate, CourseProgress, PracticeAnswer, QuizAttempt, UserSkill
 from standin.client import SimUser
@@ -100,7 +100,9 @@ async def test_trainee_completes_course_and_gets_certificate(
 
     await user.press(t(locale, "🎓 My certificate"))
     assert shown(user).startswith("✍️")
-    events = await user.send("Amina \u202eHaddad")
+    await user.send("Amina \u202eHaddad")
+    assert await count(runtime, Certificate, user_id=100) == 0  # not before the name is confirmed
+    events = await user.press(t(locale, "✅ Yes"))
     photos = [e.message for e in events if e.kind == "message" and e.message.photo]
     assert len(photos) == 1 and photos[0].photo.width == 1600
 
@@ -199,19 +201,24 @@ async def test_failed_quiz_offers_retry_after_cooldown_and_not_before(
     await open_course(user, course, "uk")
     await read_every_page(user, course, "uk")
     await answer_quiz(user, course, "uk", right=False)
-    assert t("uk", "🔁 Try again") in user.last.labels
+    assert t("uk", "🔁 Try again") not in user.last.labels  # hidden until the cooldown ends
+    result_id = user.last.message_id
 
-    events = await user.press(t("uk", "🔁 Try again"))
+    events = await user.press_data(f"lq:{course.id}", result_id)  # an old Try again
     alerts = [e for e in events if e.kind == "callback_answer" and e.show_alert]
-    assert alerts and "30" in alerts[0].text
+    until = format_datetime(
+        clock.now() + course.retry_cooldown, "uk", fmt="short", tzinfo=runtime.settings.zone
+    )
+    assert alerts and until in alerts[0].text
     assert await count(runtime, QuizAttempt, user_id=103) == 1
-    assert t("uk", "🔁 Try again") in user.last.labels  # still the result, no question
+    assert t("uk", "🔁 Try again") not in user.last.labels  # still the result, no question
 
     clock.advance(course.retry_cooldown - timedelta(minutes=1))
-    events = await user.press(t("uk", "🔁 Try again"))
+    events = await user.press_data(f"lq:{course.id}", result_id)
     assert any(e.kind == "callback_answer" and e.show_alert for e in events)
 
     clock.advance(timedelta(minutes=1))
+    await open_course(user, course, "uk")
     await user.press(t("uk", "🔁 Try again"))
     assert local(course.quiz[0].text, "uk") in shown(user)
     assert await count(runtime, UserSkill, user_id=103) == 0
@@ -311,10 +318,12 @@ async def test_chatting_after_passing_does_not_name_the_certificate(
     await answer_quiz(user, course, "en")
     await user.send("thanks a lot")
     assert user.last.text == "I did not understand that. Send /help to see what I can do."
+    assert user.last.labels == ["🏠 Menu"]
     assert await count(runtime, Certificate, user_id=109) == 0
 
-    await user.press("🎓 My certificate")
+    await user.press("🎓 My certificate", user.messages[-2].message_id)
     await user.send("Yusuf Rahimi")
+    await user.press("✅ Yes")
     assert await count(runtime, Certificate, user_id=109) == 1
     async with runtime.sessions() as session:
         certificate = (
