@@ -253,7 +253,7 @@ def paginate(
             cost = sum(_units(text) + 1 for text in extra)
             if size + cost > limit and len(lines) > 1:
                 pages.append(Page("\n".join(lines), tuple(shown)))
-                lines, shown, size = [title], [], _units(title)
+                lines, shown, size, opened = [title], [], _units(title), False
                 extra = ["", heading, line]
                 cost = sum(_units(text) + 1 for text in extra)
             lines += extra
@@ -418,7 +418,7 @@ def trainee_lines(trainee: Trainee, library: CourseLibrary, zone: tzinfo) -> lis
     who = (
         excerpt(trainee.name, DISPLAY_NAME_LENGTH)
         if trainee.name
-        else _("No name ({id})").format(id=code(trainee.label))
+        else _("No name ({code})").format(code=code(trainee.label))
     )
     if not trainee.places:
         return [" · ".join([who, _("no course started yet")])]

@@ -9,6 +9,8 @@ from bot.app import Runtime
 from core.bidi import BIDI_CONTROLS
 from core.clock import ManualClock
 from core.pseudonym import pseudonym
+from courses.content_model import Course
+from courses.progress import current
 from people import accounts
 from standin.client import SimUser
 from tests.e2e.conftest import Onboard
@@ -30,6 +32,11 @@ async def _coordinator(
     await admin.send(f"/coordinator_add {user_id} {organisation}")
     await coordinator.send(f"/cohort_new {cohort}")
     return coordinator, _code(coordinator.last.text)
+
+
+async def _lesson_of(runtime: Runtime, user_id: int, course: Course) -> int:
+    async with runtime.sessions() as session:
+        return (await current(session, user_id, course)).lesson_number
 
 
 async def _name(runtime: Runtime, user_id: int, name: str) -> None:
@@ -109,7 +116,7 @@ async def test_a_coordinator_sees_a_stuck_trainee_by_name_and_no_one_of_another_
 
     await other.send("/progress")
     lines = other.last.text.split("\n")
-    assert "Ahmad · Working on the platform · lesson 1 of {}".format(len(course.lessons)) in lines
+    assert f"Ahmad · Working on the platform · lesson 1 of {len(course.lessons)}" in lines
     assert "Olena" not in other.last.text and "Lviv" not in other.last.text
 
     await admin.send("/progress")  # an admin sees every organisation's groups
@@ -117,13 +124,6 @@ async def test_a_coordinator_sees_a_stuck_trainee_by_name_and_no_one_of_another_
     assert text.startswith("Course progress in all groups:")
     assert "👥 Kabul · Other NGO" in text and "👥 Lviv · Hope NGO" in text
     assert "Ahmad" in text and "⚠️ Olena" in text
-
-
-async def _lesson_of(runtime: Runtime, user_id: int, course) -> int:
-    from courses.progress import current
-
-    async with runtime.sessions() as session:
-        return (await current(session, user_id, course)).lesson_number
 
 
 async def test_a_long_list_is_paged_in_one_message_edited_in_place(
