@@ -157,3 +157,11 @@ class ReviewSettle(CallbackData, prefix="crs"):
     m: int
     n: int
     go: bool = False
+
+
+class NameStep(CallbackData, prefix="lzn"):
+    """The certificate name for `course`: "yes" makes the certificates, "change" asks again,
+    "fix" asks for a correction of an issued certificate, "fixed" makes the corrected one."""
+
+    course: str
+    do: str

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from aiogram import F
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
@@ -32,7 +31,7 @@ from courses.certificates import CertificateInfo
 from courses.content_model import Course
 from courses.library import CourseLibrary
 from courses.progress import LearningError
-from handlers.callbacks import GetCertificate
+from handlers.callbacks import GetCertificate, NameStep
 from handlers.filters import IsMember
 from handlers.keyboards import menu_button
 from handlers.learning import local
@@ -49,14 +48,6 @@ router = Routes(__name__)
 
 class CertificateName(StatesGroup):
     waiting = State()
-
-
-class NameStep(CallbackData, prefix="lzn"):
-    """The certificate name for `course`: "yes" makes the certificates, "change" asks again,
-    "fix" asks for a correction of an issued certificate, "fixed" makes the corrected one."""
-
-    course: str
-    do: str
 
 
 NAME_PROMPT_MARK = "✍️"

@@ -228,7 +228,8 @@ async def test_the_certificate_name_sent_after_a_restart_issues_the_certificate(
 
     runtime = await bots.restart()
 
-    events = await user.send("Zahra Ahmadi")
+    await user.send("Zahra Ahmadi")
+    events = await user.press(t("fa_AF", "✅ Yes"))
     photos = [e.message for e in events if e.kind == "message" and e.message.photo]
     assert len(photos) == 1
     async with runtime.sessions() as session:

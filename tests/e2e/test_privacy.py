@@ -61,6 +61,7 @@ async def test_mydata_then_deleteme_leaves_nothing_and_the_figures_unchanged(
     await answer_quiz(user, course, locale)
     await user.press(t(locale, "🎓 My certificate"))
     await user.send(NAME)
+    await user.press(t(locale, "✅ Yes"))
     stays = await onboard(62, "en", code=code)
     await open_course(stays, course, "en")
     await coordinator.send("/progress")

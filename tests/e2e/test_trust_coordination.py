@@ -155,6 +155,7 @@ async def test_an_invisible_certificate_name_is_refused_kindly_defect_3(
     assert texts[1].startswith("✍️")
     assert await _count(runtime, Certificate, Certificate.user_id == 109) == 0
     await user.send("Yusuf Rahimi")
+    await user.press("✅ Yes")
     assert await _count(runtime, Certificate, Certificate.user_id == 109) == 1
 
 
