@@ -15,7 +15,15 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
-from core.i18n import _, current_locale, embed, format_datetime, format_percent, ngettext
+from core.i18n import (
+    _,
+    current_locale,
+    embed,
+    format_datetime,
+    format_fraction,
+    format_percent,
+    ngettext,
+)
 from courses import pages, quiz
 from courses.content_model import Course
 from courses.library import CourseLibrary, course_key
@@ -51,7 +59,7 @@ def local(text: dict[str, str]) -> str:
 
 
 def progress_bar(done: int, total: int) -> str:
-    return "▰" * done + "▱" * (total - done) + " " + embed(f"{done}/{total}")
+    return "▰" * done + "▱" * (total - done) + " " + format_fraction(done, total)
 
 
 def minutes_until(until: datetime, now: datetime) -> int:

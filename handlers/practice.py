@@ -10,7 +10,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
-from core.i18n import _, embed, format_money
+from core.i18n import _, format_fraction, format_money, format_signed_money
 from courses import practice as practice_service
 from courses.content_model import Course, PracticeItem
 from courses.library import CourseLibrary, course_key
@@ -46,7 +46,7 @@ def card_for(course: Course, item: PracticeItem, number: int) -> ItemCard:
         item=item.id,
         question=local(practice.question),
         labels=tuple((label.id, local(label.text)) for label in practice.labels),
-        counter=embed(f"{number}/{len(practice.items)}"),
+        counter=format_fraction(number, len(practice.items)),
         image=item.image,
         text=local(item.text) if item.text else None,
         leave=(back_to_course(course), menu_button()),
@@ -206,8 +206,8 @@ async def practice_answer(
     lines = [verdict, local(outcome.item.feedback)]
     if outcome.credited_minor and practice.currency:
         lines.append(
-            _("+{amount} training pay").format(
-                amount=format_money(outcome.credited_minor, practice.currency)
+            _("{amount} training pay").format(
+                amount=format_signed_money(outcome.credited_minor, practice.currency)
             )
         )
     builder = InlineKeyboardBuilder()

@@ -12,7 +12,14 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
-from core.i18n import _, current_locale, embed, format_money, format_percent
+from core.i18n import (
+    _,
+    current_locale,
+    embed,
+    format_money,
+    format_percent,
+    format_signed_money,
+)
 from courses.content_model import Course
 from courses.library import CourseLibrary
 from courses.quiz import skills as learned_skills
@@ -40,6 +47,11 @@ from tasks.work import AnswerOutcome, Offer, Rules, WorkError
 router = Routes(__name__, IsMember())
 
 KIND_ICONS = {"classification": "🏷", "tagging": "🔖", "verification": "☑️", "comparison": "⚖️"}
+
+
+def _seconds(rules: Rules) -> int | float:
+    seconds = rules.min_seconds
+    return int(seconds) if seconds == int(seconds) else seconds
 
 
 def title(project: WorkProject) -> str:
@@ -113,7 +125,7 @@ def rules_text(project: WorkProject, standing: service.Standing) -> str:
         + _(
             "Answers faster than {seconds} s are flagged and not paid: "
             "no honest answer is that fast."
-        ).format(seconds=embed(f"{rules.min_seconds:g}")),
+        ).format(seconds=embed(_seconds(rules))),
         "• "
         + _(
             "Some items are control items with a known answer. They look like any other; "
@@ -391,7 +403,7 @@ async def _after_answer(
     if outcome.too_fast:
         notes.append(
             _("⚡ That answer came faster than {seconds} s, so it is flagged and not paid.").format(
-                seconds=embed(f"{rules.min_seconds:g}")
+                seconds=embed(_seconds(rules))
             )
         )
     elif outcome.late:
@@ -399,9 +411,7 @@ async def _after_answer(
             _("⌛ The time for that item had run out: the answer is not counted, but it is paid.")
         )
     if outcome.credited_minor:
-        notes.append(
-            _("+{amount}").format(amount=format_money(outcome.credited_minor, rules.currency))
-        )
+        notes.append(format_signed_money(outcome.credited_minor, rules.currency))
     if outcome.correct is False and outcome.gold is not None:
         right = ", ".join(answer_text(project, g) for g in outcome.gold) or _("none of the labels")
         lines = [

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.bidi import isolate_ltr
 from core.clock import Clock
-from core.i18n import _, embed, format_number, format_percent
+from core.i18n import _, code, embed, format_number, format_percent
 from core.text_input import clean, excerpt, parse_number
 from handlers.callbacks import (
     ProjectExport,
@@ -425,7 +425,7 @@ async def resume_worker(
             text = _("There is no project {project}.").format(project=excerpt(parts[0]))
         else:
             text = _("User {user} is not paused on {project}.").format(
-                user=embed(user_id), project=isolate_ltr(project_id)
+                user=code(user_id), project=isolate_ltr(project_id)
             )
         await message.answer(text)
         return
@@ -433,5 +433,5 @@ async def resume_worker(
         _(
             "User {user} can work on {project} again. Their accuracy on control items stays as "
             "it was: more wrong answers pause them again."
-        ).format(user=embed(user_id), project=isolate_ltr(project_id))
+        ).format(user=code(user_id), project=isolate_ltr(project_id))
     )

@@ -71,7 +71,7 @@ def test_babels_plain_amount_is_what_broke_in_arabic() -> None:
         "Each answer pays {amount}, once.",
         "Each answer earns {amount} of training pay.",
         "Training pay you earned: {amount}. It will be added to your earnings.",
-        "+{amount}",
+        "{amount} training pay",
     ],
 )
 def test_amounts_in_messages_keep_number_and_currency_together(locale: str, msgid: str) -> None:
@@ -104,25 +104,13 @@ def test_a_signed_amount_keeps_its_sign_against_the_number(locale: str) -> None:
     assert SIGNED[locale] in shown(message)
 
 
-@pytest.mark.parametrize(
-    "locale",
-    [
-        "ar",
-        pytest.param(
-            "fa_AF",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the fa_AF msgstr puts '+' outside the amount; drawn '$ ۰٫۴۰+'. Fix: "
-                "the handler passes format_signed_money to a msgid without '+', or the "
-                "translation says it in words",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("locale", ["ar", "fa_AF"])
 def test_plus_written_in_the_training_pay_message(locale: str) -> None:
-    """handlers/practice.py writes "+{amount} training pay" with a plain amount."""
+    """handlers/practice.py writes "{amount} training pay" with the signed amount."""
     with use_locale(locale):
-        message = translated("+{amount} training pay").format(amount=format_money(40, "USD"))
+        message = translated("{amount} training pay").format(
+            amount=format_signed_money(40, "USD")
+        )
     assert SIGNED[locale] in shown(message)
 
 

@@ -261,10 +261,6 @@ def test_coordinators_project_figures_screen(locale: str) -> None:
 
 
 @pytest.mark.parametrize("locale", RTL)
-@pytest.mark.xfail(
-    strict=True,
-    reason="handlers/learning.py progress_bar writes embed(f'{done}/{total}'): use format_fraction",
-)
 def test_course_progress_bar(locale: str) -> None:
     from handlers.learning import progress_bar
 
