@@ -25,7 +25,7 @@ COORDINATORS = (
     ("cohort_new", N_("Create a group")),
     ("invite", N_("New invite link for a group")),
     ("invite_revoke", N_("Withdraw an invite link")),
-    ("progress", N_("Course progress per group")),
+    ("progress", N_("Who is where in your groups")),
 )
 PROJECTS = (  # coordinators' and admins'
     ("projects", N_("Labelling projects: figures, review, export")),
@@ -35,6 +35,7 @@ ADMINS = (
     ("org_new", N_("Create a partner organisation")),
     ("coordinator_add", N_("Make someone a coordinator")),
     ("audit", N_("Latest coordinator and admin actions")),
+    ("progress", N_("Who is where in every group")),
 )
 
 TELEGRAM_LANGUAGE = {"ar": "ar", "fa_AF": "fa", "uk": "uk", "en": "en"}
@@ -66,6 +67,7 @@ async def install_commands_for(bot: Bot, member: Member, *, refresh: bool = Fals
         pairs += PROJECTS
     if member.is_admin:
         pairs += ADMINS
+    pairs = tuple({name: (name, text) for name, text in pairs}.values())  # admins' text wins
     if pairs == EVERYONE:
         if refresh:
             await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=member.id))

@@ -50,7 +50,7 @@ def help_text(member: Member) -> str:
             _("/cohorts - your groups and their invite links"),
             _("/cohort_new NAME - create a group"),
             _("/invite NAME - a new invite link for a group"),
-            _("/progress - course progress per group"),
+            _("/progress - who is where in your groups, and who is stuck"),
             _("/projects - paid projects: figures, review, export"),
             _("Send a project folder as a .zip file to import it."),
         ]
@@ -60,6 +60,7 @@ def help_text(member: Member) -> str:
             _("For admins:"),
             _("/org_new NAME - create a partner organisation"),
             _("/coordinator_add USER_ID ORGANISATION - make someone a coordinator"),
+            _("/progress - who is where in every group"),
         ]
     lines += [
         "",
