@@ -521,6 +521,7 @@ async def _progress(
         await target.answer()
 
 
+@admin_router.message(Command("progress"))
 @coordinator_router.message(Command("progress"))
 async def progress(
     message: Message,
@@ -530,10 +531,14 @@ async def progress(
     clock: Clock,
     settings: Settings,
 ) -> None:
-    """Who in the coordinator's groups is where, who is stuck and since when, and the totals."""
-    await _progress(message, 0, session, member, library, clock, settings, every_organisation=False)
+    """Who is where, who is stuck and since when, and the totals: a coordinator's groups, or
+    (an admin) the groups of every organisation."""
+    await _progress(
+        message, 0, session, member, library, clock, settings, every_organisation=member.is_admin
+    )
 
 
+@admin_router.callback_query(CohortAction.filter(F.action == PROGRESS))
 @coordinator_router.callback_query(CohortAction.filter(F.action == PROGRESS))
 async def progress_page(
     query: CallbackQuery,
@@ -544,50 +549,10 @@ async def progress_page(
     clock: Clock,
     settings: Settings,
 ) -> None:
+    page = callback_data.cohort_id
+    every = member.is_admin
     await _progress(
-        query,
-        callback_data.cohort_id,
-        session,
-        member,
-        library,
-        clock,
-        settings,
-        every_organisation=False,
-    )
-
-
-@admin_router.message(Command("progress"))
-async def progress_all(
-    message: Message,
-    session: AsyncSession,
-    member: Member,
-    library: CourseLibrary,
-    clock: Clock,
-    settings: Settings,
-) -> None:
-    """An admin's /progress: the groups of every organisation."""
-    await _progress(message, 0, session, member, library, clock, settings, every_organisation=True)
-
-
-@admin_router.callback_query(CohortAction.filter(F.action == PROGRESS))
-async def progress_all_page(
-    query: CallbackQuery,
-    callback_data: CohortAction,
-    session: AsyncSession,
-    member: Member,
-    library: CourseLibrary,
-    clock: Clock,
-    settings: Settings,
-) -> None:
-    await _progress(
-        query,
-        callback_data.cohort_id,
-        session,
-        member,
-        library,
-        clock,
-        settings,
-        every_organisation=True,
+        query, page, session, member, library, clock, settings, every_organisation=every
     )
 
 
