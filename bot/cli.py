@@ -19,6 +19,14 @@ DESCRIPTION = """Rafiq, a Telegram workplace for learning and doing data-annotat
 With no command: `run` when BOT_TOKEN is set, otherwise the offline `sandbox`."""
 
 
+MIGRATE_DESCRIPTION = """Upgrade the database at DATABASE_URL (default: sqlite+aiosqlite:///data/rafiq.sqlite3)
+to the newest schema: an empty database gets every table, an older one the migrations it lacks,
+one already at the newest is left as it is. Prints one line: where the database is and its schema.
+
+`run`, `sandbox`, `tasks` and `keys` upgrade first on their own; run this before starting a new
+version of the bot in several processes, or to see which schema a database has."""
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot",
@@ -38,7 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     sandbox.add_argument("--user", default="Amina", help="first simulated user's name")
     sandbox.add_argument("--lang", default="ar", help="first simulated user's language_code")
-    sub.add_parser("migrate", help="upgrade the database to the newest schema (Alembic head)")
+    sub.add_parser(
+        "migrate",
+        help="upgrade the database at DATABASE_URL to the newest schema",
+        description=MIGRATE_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     courses = sub.add_parser("courses", help="course content tools")
     courses_sub = courses.add_subparsers(dest="courses_command", metavar="ACTION", required=True)
     courses_sub.add_parser(
@@ -99,14 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     token = settings.bot_token.get_secret_value() if settings.bot_token else ""
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
     command = args.command or ("run" if settings.bot_token else "sandbox")
-    quiet = command in ("sandbox", "tasks")
+    quiet = command in ("sandbox", "tasks", "migrate")
     configure_logging(logging.WARNING if quiet else logging.INFO, [token, secret])
     if command == "migrate":
-        from core import db
-
-        asyncio.run(db.upgrade(settings.database_url))
-        print("Database is at the newest schema.")
-        return 0
+        return asyncio.run(_migrate(settings.database_url))
     if command == "tasks":
         if args.tasks_command == "import":
             return asyncio.run(_import_projects(settings, args.folders))
@@ -136,6 +145,59 @@ def main(argv: list[str] | None = None) -> int:
 
     first_user = (getattr(args, "user", "Amina"), getattr(args, "lang", "ar"))
     asyncio.run(run_sandbox(settings, first_user=first_user))
+    return 0
+
+
+def shown_url(url: str) -> str:
+    """The database URL as said to a person: without the driver name or a password."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    return parsed.set(drivername=parsed.get_backend_name()).render_as_string(hide_password=True)
+
+
+def describe_migration(url: str, before: str | None, after: str | None) -> str:
+    """One line on what `migrate` did, from the schema revisions before and after."""
+    where = f"Database at {shown_url(url)}"
+    if before == after:
+        return f"{where} is at the newest schema ({after})."
+    if before is None:
+        return f"{where} was empty; it now has the newest schema ({after})."
+    return f"{where} upgraded from schema {before} to the newest ({after})."
+
+
+async def schema_revision(url: str) -> str | None:
+    """The Alembic revision a database is at; None when it has none (empty or new)."""
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy.engine import Connection
+
+    from core import db
+
+    def current(connection: Connection) -> str | None:
+        heads = MigrationContext.configure(connection).get_current_heads()
+        return "+".join(sorted(heads)) or None
+
+    engine = db.create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(current)
+    finally:
+        await engine.dispose()
+
+
+async def _migrate(url: str) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from core import db
+
+    try:
+        before = await schema_revision(url)
+        await db.upgrade(url)
+        after = await schema_revision(url)
+    except (SQLAlchemyError, OSError) as error:
+        print(f"Cannot upgrade the database at {shown_url(url)}: {error}", file=sys.stderr)
+        return 1
+    print(describe_migration(url, before, after))
     return 0
 
 
