@@ -299,7 +299,6 @@ def test_the_annotation_course_states_the_training_rate_and_cooldown_of_course_y
     for locale in LOCALES:
         assert cents in numbers(lesson.pages[0].text[locale]), locale
         assert cents in numbers(questions["q7"].explanation[locale]), locale
-        assert minutes in numbers(questions["q8"].explanation[locale]), locale
         assert minutes in numbers(ready.pages[1].text[locale]), locale
     assert f"{cents} US cents" in lesson.pages[0].text["en"]
 
