@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.app import Runtime
 from core.clock import ManualClock
-from core.i18n import embed, format_datetime
+from core.i18n import embed, format_datetime, format_fraction
 from courses.content_model import Course
 from courses.models import Certificate, CourseProgress, QuizAttempt, UserSkill
 from standin.client import SimUser
@@ -52,7 +52,7 @@ PAUSE = timedelta(seconds=31)  # a breath between phases: each phase alone in th
 
 
 def bar(done: int, total: int, locale: str) -> str:
-    return "▰" * done + "▱" * (total - done) + " " + embed(f"{done}/{total}", locale)
+    return "▰" * done + "▱" * (total - done) + " " + format_fraction(done, total, locale)
 
 
 async def read_pages(user: SimUser, course: Course, locale: str, clock: ManualClock) -> None:
