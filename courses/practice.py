@@ -12,7 +12,8 @@ from core.clock import Clock
 from courses.content_model import Course, PracticeItem
 from courses.models import PracticeAnswer
 from courses.progress import LearningError, load
-from tasks.models import MoneyOwed
+from tasks import ledger
+from tasks.models import LedgerEntry
 
 
 @dataclass(frozen=True)
@@ -67,15 +68,14 @@ async def answer_practice(
             await session.flush()
             if practice.rate_minor and practice.currency:
                 credited = practice.rate_minor
-                session.add(
-                    MoneyOwed(
-                        user_id=user_id,
-                        amount_minor=credited,
-                        currency=practice.currency,
-                        kind="practice",
-                        source_key=practice_pay_key(answer.id),
-                        created_at=now,
-                    )
+                ledger.credit(  # training pay: available at once
+                    session,
+                    user_id=user_id,
+                    kind="practice",
+                    source_key=practice_pay_key(answer.id),
+                    amount_minor=credited,
+                    currency=practice.currency,
+                    now=now,
                 )
             row.updated_at = now
     except IntegrityError:
@@ -93,9 +93,9 @@ def practice_pay_key(answer_id: int | None) -> str:
 async def practice_earned(session: AsyncSession, user_id: int, course: Course) -> int:
     total = (
         await session.execute(
-            select(func.coalesce(func.sum(MoneyOwed.amount_minor), 0)).where(
-                MoneyOwed.kind == "practice",
-                MoneyOwed.source_key.in_(
+            select(func.coalesce(func.sum(LedgerEntry.amount_minor), 0)).where(
+                LedgerEntry.kind == "practice",
+                LedgerEntry.source_key.in_(
                     select(literal("practice-answer:") + cast(PracticeAnswer.id, String)).where(
                         PracticeAnswer.user_id == user_id, PracticeAnswer.course_id == course.id
                     )

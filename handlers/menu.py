@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -11,7 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
-from core.i18n import _, format_money, use_locale
+from core.i18n import _, format_datetime, format_money, use_locale
 from core.locales import CATALOG_LOCALES, LANGUAGE_NAMES
 from courses.library import CourseLibrary
 from handlers.callbacks import ChangeLanguage, MenuAction
@@ -24,7 +25,10 @@ from handlers.screens import Screen, present
 from handlers.work import work_screen
 from people import accounts
 from people.accounts import Member
-from tasks.owed import owed_totals
+from tasks.owed import earnings
+
+if TYPE_CHECKING:  # the dispatcher hands the settings in; handlers never import the bot
+    from bot.settings import Settings
 
 router = Routes(__name__, IsMember())
 
@@ -88,29 +92,57 @@ def settings_keyboard():
     return builder.as_markup()
 
 
-async def earnings_screen(session: AsyncSession, member: Member, clock: Clock) -> Screen:
-    now = clock.now()
-    totals = await owed_totals(session, member.id)
-    today = await owed_totals(
-        session, member.id, datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
+def _amounts(per_currency: dict[str, int]) -> str:
+    return ", ".join(
+        format_money(amount, currency) for currency, amount in sorted(per_currency.items())
     )
-    names = {"work": _("Paid work"), "practice": _("Training pay")}
-    if not totals:
-        body = _("Nothing is recorded for you yet. Practice sets and paid work earn money.")
-    else:
-        lines = [_("Recorded for you so far:")]
-        for (kind, currency), amount in sorted(totals.items()):
-            line = f"• {names.get(kind, kind)}: {format_money(amount, currency)}"
-            if today.get((kind, currency)):
-                line += " " + _("(today {amount})").format(
-                    amount=format_money(today[(kind, currency)], currency)
-                )
-            lines.append(line)
-        body = "\n".join(lines)
+
+
+async def earnings_screen(
+    session: AsyncSession, member: Member, clock: Clock, zone: ZoneInfo | None = None
+) -> Screen:
+    """Pending, available (in payout and paid once there are any), this week, and what earned
+    it; pending pay whose review window has passed is released first."""
+    now = clock.now()
+    found = await earnings(session, member.id, now.astimezone(zone) if zone else now)
     footer = _(
         "Payouts are not made through the bot yet: your partner organisation tells you "
         "when and how you are paid."
     )
+    if not found.by_kind and not any(b.total for b in found.balances.values()):
+        body = _("Nothing is recorded for you yet. Practice sets and paid work earn money.")
+        return Screen("\n\n".join([_("💰 Earnings"), body, footer]), back_to_menu())
+
+    def account(name: str, *, zero: bool = False) -> dict[str, int]:
+        return {c: getattr(b, name) for c, b in found.balances.items() if zero or getattr(b, name)}
+
+    lines = [_("Pending: {amount}").format(amount=_amounts(account("pending", zero=True)))]
+    if found.next_release is not None:
+        lines.append(
+            _("The next pending amount becomes available on {date}.").format(
+                date=format_datetime(found.next_release, fmt="short", tzinfo=zone)
+            )
+        )
+    lines.append(_("Available: {amount}").format(amount=_amounts(account("available", zero=True))))
+    if account("in_payout"):
+        lines.append(_("In payout: {amount}").format(amount=_amounts(account("in_payout"))))
+    if account("paid"):
+        lines.append(_("Paid so far: {amount}").format(amount=_amounts(account("paid"))))
+    if found.this_week:
+        lines.append(_("This week: {amount}").format(amount=_amounts(found.this_week)))
+    names = {
+        "answer": _("Paid work"),
+        "practice": _("Training pay"),
+        "bonus": _("Bonuses"),
+        "adjustment": _("Corrections"),
+        "top_up": _("Top-ups to the minimum wage"),
+    }
+    earned = [_("Earned so far:")]
+    for kind in names:
+        per_currency = {c: a for (k, c), a in found.by_kind.items() if k == kind}
+        if per_currency:
+            earned.append(f"• {names[kind]}: {_amounts(per_currency)}")
+    body = "\n".join(lines) + "\n\n" + "\n".join(earned)
     return Screen("\n\n".join([_("💰 Earnings"), body, footer]), back_to_menu())
 
 
@@ -121,9 +153,10 @@ async def help_command(message: Message, member: Member) -> None:
 
 @router.message(Command("earnings"))
 async def earnings_command(
-    message: Message, session: AsyncSession, member: Member, clock: Clock
+    message: Message, session: AsyncSession, member: Member, clock: Clock, settings: Settings
 ) -> None:
-    await present(message, await earnings_screen(session, member, clock), session)
+    screen = await earnings_screen(session, member, clock, settings.zone)
+    await present(message, screen, session)
 
 
 @router.message(Command("menu"))
@@ -150,11 +183,13 @@ async def menu_action(
     library: CourseLibrary,
     clock: Clock,
     state: FSMContext,
+    settings: Settings,
 ) -> None:
     if callback_data.action == "language":  # from Settings: back to Settings afterwards
         await state.update_data({LANGUAGE_BACK: "settings"})
     if callback_data.action == "earnings":
-        await present(query, await earnings_screen(session, member, clock), session)
+        screen = await earnings_screen(session, member, clock, settings.zone)
+        await present(query, screen, session)
         await query.answer()
         return
     if callback_data.action == "work":

@@ -7,7 +7,7 @@ in `OTHER_REFERENCES` (and the FSM storage by its key). Tables that hold nothing
 are listed in `NO_PERSONAL_DATA`, so a test can require every table to be one or the other.
 
 Erasure deletes every row about the person, except what accounting needs: rows whose reference
-to users.id is ON DELETE SET NULL (money owed, certificates) are kept without it, and their
+to users.id is ON DELETE SET NULL (ledger entries, certificates) are kept without it, and their
 encrypted name columns are emptied. Entries in the audit log of actions the person took as a
 coordinator or admin are kept, for accountability over other people's data.
 
@@ -241,7 +241,7 @@ async def erase(session: AsyncSession, user_id: int, metadata: MetaData) -> Eras
             await session.execute(delete(table).where(table.c.key == row["key"]))
     session.expunge_all()  # rows loaded earlier in this update no longer exist
     return Erased(
-        payments_kept=kept.get("money_owed", 0),
+        payments_kept=kept.get("ledger_entries", 0),
         certificates_kept=kept.get("certificates", 0),
         audit_entries_kept=kept.get("audit_log", 0),
         figures_kept=kept.get("figures", 0),

@@ -1,4 +1,4 @@
-"""Work: labelling projects, their items and assignments, and money owed for the work."""
+"""Work: labelling projects, their items and assignments, and the ledger of what workers earn."""
 
 from __future__ import annotations
 
@@ -19,31 +19,6 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from core.dbtypes import UTCDateTime
-
-
-class MoneyOwed(SQLModel, table=True):
-    """An amount earned and not yet in the ledger (training pay for practice answers).
-
-    `source_key` names what earned it (e.g. ``practice-answer:<answer id>``) and is
-    unique, so the same answer can never be owed twice. Rows are never updated or deleted.
-    """
-
-    __tablename__ = "money_owed"
-    __table_args__ = (
-        CheckConstraint("amount_minor > 0", name="amount_positive"),
-        CheckConstraint("length(currency) = 3", name="currency_code"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    user_id: int | None = Field(
-        default=None,
-        sa_column=Column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"), index=True),
-    )
-    amount_minor: int
-    currency: str = Field(max_length=3)
-    kind: str = Field(max_length=16)
-    source_key: str = Field(max_length=128, unique=True)
-    created_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class ProjectState(StrEnum):
@@ -198,3 +173,80 @@ class WorkerStanding(SQLModel, table=True):
     gold_answered: int = 0
     gold_correct: int = 0
     paused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# The ledger. A worker's accounts are (user_id, name); the platform's are named "platform:...".
+WORKER_ACCOUNTS = ("pending", "available", "in_payout", "paid")
+PLATFORM_ACCOUNTS = (
+    "platform:work_expense",
+    "platform:training_expense",
+    "platform:adjustments",
+)
+ACCOUNTS = WORKER_ACCOUNTS + PLATFORM_ACCOUNTS
+CREDIT_KINDS = ("answer", "practice", "bonus", "adjustment", "top_up")
+ENTRY_KINDS = (*CREDIT_KINDS, "release")
+# The columns no one may change: only user_id and author_id, set to NULL by an erasure, may be.
+LEDGER_FIXED_COLUMNS = (
+    "from_account",
+    "to_account",
+    "amount_minor",
+    "currency",
+    "kind",
+    "source_key",
+    "related_id",
+    "release_at",
+    "reason",
+    "created_at",
+)
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class LedgerEntry(SQLModel, table=True):
+    """One journal entry: `amount_minor` moves from one account to another, so every entry
+    balances to zero by construction. Entries are never updated or deleted; a correction is a
+    new entry. A credit to a worker names its source by (kind, source_key), unique, so the same
+    source is never credited twice; a release (pending to available) names the credit it moves.
+    """
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        UniqueConstraint("kind", "source_key"),
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        CheckConstraint(
+            "length(currency) = 3 AND upper(currency) = currency", name="currency_code"
+        ),
+        CheckConstraint("from_account <> to_account", name="two_accounts"),
+        CheckConstraint(_one_of("from_account", ACCOUNTS), name="from_known"),
+        CheckConstraint(_one_of("to_account", ACCOUNTS), name="to_known"),
+        CheckConstraint(_one_of("kind", ENTRY_KINDS), name="kind_known"),
+        CheckConstraint("kind <> 'adjustment' OR reason IS NOT NULL", name="adjustment_reason"),
+        CheckConstraint(
+            "kind <> 'release' OR (related_id IS NOT NULL AND from_account = 'pending' "
+            "AND to_account = 'available')",
+            name="release_moves_pending",
+        ),
+        Index("ledger_entries_worker", "user_id", "kind", "created_at"),
+        Index("ledger_entries_related", "related_id"),
+        Index("ledger_entries_due", "to_account", "release_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"))
+    )
+    from_account: str = Field(max_length=32)
+    to_account: str = Field(max_length=32)
+    amount_minor: int = Field(sa_column=Column(BigInteger, nullable=False))
+    currency: str = Field(max_length=3)
+    kind: str = Field(max_length=16)
+    source_key: str = Field(max_length=128)
+    related_id: int | None = Field(default=None, foreign_key="ledger_entries.id")
+    release_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # pending until then
+    reason: str | None = Field(default=None, max_length=500)
+    author_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"))
+    )
+    created_at: datetime = Field(sa_type=UTCDateTime)

@@ -1,25 +1,42 @@
-"""What is owed to a worker so far: training pay and pay for work, per currency."""
+"""What a worker's Earnings screen shows, read from the ledger: balances, this week, sources."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tasks.models import MoneyOwed
+from tasks.ledger import Balance, balances, credited, next_release, release_due
 
 
-async def owed_totals(
-    session: AsyncSession, user_id: int, since: datetime | None = None
-) -> dict[tuple[str, str], int]:
-    """(kind, currency) -> minor units recorded for the worker (since `since`, if given)."""
-    query = (
-        select(MoneyOwed.kind, MoneyOwed.currency, func.sum(MoneyOwed.amount_minor))
-        .where(MoneyOwed.user_id == user_id)
-        .group_by(MoneyOwed.kind, MoneyOwed.currency)
+@dataclass(frozen=True)
+class Earnings:
+    """Per currency: the worker's accounts and what was credited this week; per (kind,
+    currency): everything credited so far; when the next pending amount becomes available."""
+
+    balances: dict[str, Balance]
+    this_week: dict[str, int]
+    by_kind: dict[tuple[str, str], int]
+    next_release: datetime | None
+
+
+def week_start(now: datetime) -> datetime:
+    """Monday 00:00 of `now`'s week, in `now`'s time zone."""
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return day - timedelta(days=day.weekday())
+
+
+async def earnings(session: AsyncSession, user_id: int, now: datetime) -> Earnings:
+    """Releases what is due to the worker (no scheduler needed to see it), then reads."""
+    await release_due(session, now, user_id=user_id)
+    week: dict[str, int] = defaultdict(int)
+    for (_kind, currency), amount in (await credited(session, user_id, week_start(now))).items():
+        week[currency] += amount
+    return Earnings(
+        balances=await balances(session, user_id),
+        this_week={currency: total for currency, total in week.items() if total},
+        by_kind=await credited(session, user_id),
+        next_release=await next_release(session, user_id),
     )
-    if since is not None:
-        query = query.where(MoneyOwed.created_at >= since)
-    rows = await session.execute(query)
-    return {(kind, currency): int(total) for kind, currency, total in rows.all()}

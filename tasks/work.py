@@ -23,12 +23,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from core.clock import Clock
 from core.dbtypes import UTCDateTime
+from tasks import ledger
 from tasks.aggregation import Vote, agreement
 from tasks.models import (
     Assignment,
     AssignmentState,
     ItemState,
-    MoneyOwed,
+    LedgerEntry,
     ProjectState,
     WorkerStanding,
     WorkItem,
@@ -41,6 +42,7 @@ SKIP_REASONS = ("skip", "unsure")
 # paused before MIN_GOLD_SEEN gold answers: a few unlucky answers do not decide anyone's fate.
 PRIOR, PRIOR_WEIGHT, MIN_GOLD_SEEN = 0.85, 4.0, 5
 WORK_PAY_PREFIX = "work-answer:"
+REVIEW_WINDOW_HOURS = 72  # pay for an answer waits this long in pending unless the spec says
 
 
 class WorkError(Exception):
@@ -74,6 +76,7 @@ class Rules:
     min_seconds: float
     reward_minor: int
     currency: str
+    review_window: timedelta  # pay waits in pending this long (zero: available at once)
 
     @classmethod
     def of(cls, project: WorkProject) -> Rules:
@@ -99,6 +102,9 @@ class Rules:
             min_seconds=float(spec.get("min_seconds", 0)),
             reward_minor=project.reward_minor,
             currency=project.currency,
+            review_window=timedelta(
+                hours=float(spec.get("review_window_hours", REVIEW_WINDOW_HOURS))
+            ),
         )
 
 
@@ -442,15 +448,17 @@ async def answer(
     credited = 0
     if not too_fast and rules.reward_minor:
         credited = rules.reward_minor
-        session.add(
-            MoneyOwed(
-                user_id=user_id,
-                amount_minor=credited,
-                currency=rules.currency,
-                kind="work",
-                source_key=f"{WORK_PAY_PREFIX}{lease.id}",
-                created_at=now,
-            )
+        # The conditional update above lets the answer through once; the ledger's unique
+        # (kind, source_key) would refuse a second credit anyway.
+        ledger.credit(
+            session,
+            user_id=user_id,
+            kind="answer",
+            source_key=f"{WORK_PAY_PREFIX}{lease.id}",
+            amount_minor=credited,
+            currency=rules.currency,
+            now=now,
+            release_at=now + rules.review_window,
         )
     paused_now = False
     row = None
@@ -563,10 +571,14 @@ _ANSWERS_SINCE = (
 )
 # Built once: today's figures are read for every item card.
 _TODAY = (
-    select(_ANSWERS_SINCE, MoneyOwed.currency, func.sum(MoneyOwed.amount_minor))
-    .select_from(MoneyOwed)
-    .where(MoneyOwed.user_id == _USER, MoneyOwed.kind == "work", MoneyOwed.created_at >= _SINCE)
-    .group_by(MoneyOwed.currency)
+    select(_ANSWERS_SINCE, LedgerEntry.currency, func.sum(LedgerEntry.amount_minor))
+    .select_from(LedgerEntry)
+    .where(
+        LedgerEntry.user_id == _USER,
+        LedgerEntry.kind == "answer",
+        LedgerEntry.created_at >= _SINCE,
+    )
+    .group_by(LedgerEntry.currency)
 )
 _TODAY_UNPAID = select(_ANSWERS_SINCE)
 

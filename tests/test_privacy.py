@@ -26,7 +26,7 @@ from handlers.onboarding import consent_text
 from people import privacy
 from people.accounts import Member
 from people.models import Cohort, Organisation, User
-from tasks.models import MoneyOwed
+from tasks.models import LedgerEntry
 
 ME, OTHER = 501, 502
 NAMES = {ME: "Zarmina Haidari", OTHER: "Olena Bondar"}
@@ -42,7 +42,7 @@ STATEMENTS = {
     "practice_answers": ["practice answers"],
     "user_skills": ["skills"],
     "certificates": ["certificates"],
-    "money_owed": ["training pay", "work pay"],
+    "ledger_entries": ["training pay", "work pay"],
     "work_assignments": ["work answers"],
     "work_standing": ["accuracy on control items"],
 }
@@ -116,11 +116,13 @@ async def _person(runtime: Runtime, clock: ManualClock, user_id: int, cohort_id:
                     correct=True,
                     answered_at=now,
                 ),
-                MoneyOwed(
+                LedgerEntry(
                     user_id=user_id,
+                    from_account="platform:training_expense",
+                    to_account="available",
                     amount_minor=5,
                     currency="USD",
-                    kind="training",
+                    kind="practice",
                     source_key=f"practice-answer:{user_id}",
                     created_at=now,
                 ),
@@ -211,7 +213,9 @@ async def test_export_holds_everything_and_erase_leaves_only_pseudonymous_rows(
     )
     assert await _rows_naming(runtime, ME) == {}
     async with runtime.sessions() as session:
-        money = (await session.execute(select(MoneyOwed).order_by(MoneyOwed.id))).scalars().all()
+        money = (
+            (await session.execute(select(LedgerEntry).order_by(LedgerEntry.id))).scalars().all()
+        )
         assert [(m.user_id, m.amount_minor) for m in money] == [(None, 5), (OTHER, 5)]
         kept = await session.get(Certificate, f"RFQ-{ME}")
         assert kept is not None and kept.user_id is None and kept.name == ""

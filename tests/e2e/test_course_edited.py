@@ -26,7 +26,7 @@ from courses.models import Certificate, PracticeAnswer, QuizAnswer
 from standin.client import SimUser
 from standin.server import StandIn
 from tasks.catalog import DEFAULT_PROJECTS_FILE
-from tasks.models import MoneyOwed
+from tasks.models import LedgerEntry
 from tests.e2e.conftest import LANGUAGE_BUTTONS, TELEGRAM_CODES, TOKEN, t
 from tests.e2e.test_learning import open_course, read_every_page, shown
 
@@ -202,7 +202,7 @@ async def test_trainees_mid_way_continue_and_finish_after_the_course_is_edited(
         await practiser.press(t("uk", "Finish ✅" if last else "Next ➡️"))
     assert t("uk", "Practice finished. Thank you!") in shown(practiser)
     assert await count(runtime, PracticeAnswer, 202) == 8
-    assert await count(runtime, MoneyOwed, 202) == 8
+    assert await count(runtime, LedgerEntry, 202) == 8
 
     # the reader stays on the same page of the same lesson, wherever that lesson now is
     await open_course(reader, edited, "ar")

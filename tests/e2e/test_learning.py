@@ -13,7 +13,7 @@ from core.i18n import embed, format_datetime
 from courses.content_model import Course
 from courses.models import Certificate, CourseProgress, PracticeAnswer, QuizAttempt, UserSkill
 from standin.client import SimUser
-from tasks.models import MoneyOwed
+from tasks.models import LedgerEntry
 from tests.e2e.conftest import Onboard, t
 
 LOCALES = ["ar", "fa_AF", "uk", "en"]
@@ -157,17 +157,19 @@ async def test_practice_set_gives_feedback_and_records_training_pay_once(
     assert t(locale, "Practice finished. Thank you!") in shown(user)
 
     assert await count(runtime, PracticeAnswer, user_id=101) == len(practice.items)
-    assert await count(runtime, MoneyOwed, user_id=101) == len(practice.items)
+    assert await count(runtime, LedgerEntry, user_id=101, kind="practice") == len(practice.items)
     async with runtime.sessions() as session:
         total = (
             await session.execute(
-                select(func.sum(MoneyOwed.amount_minor)).where(MoneyOwed.user_id == 101)
+                select(func.sum(LedgerEntry.amount_minor)).where(
+                    LedgerEntry.user_id == 101, LedgerEntry.to_account == "available"
+                )
             )
         ).scalar_one()
     assert total == practice.rate_minor * len(practice.items)
 
     await user.press_data(stale_data, user.last.message_id)  # a replayed first answer
-    assert await count(runtime, MoneyOwed, user_id=101) == len(practice.items)
+    assert await count(runtime, LedgerEntry, user_id=101, kind="practice") == len(practice.items)
     assert await count(runtime, PracticeAnswer, user_id=101) == len(practice.items)
 
 

@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import Runtime
+from core.i18n import format_money
 from courses.models import UserSkill
 from handlers.callbacks import WorkAnswer, WorkToggle
 from standin.client import SimUser
-from tasks.models import Assignment, AssignmentState, MoneyOwed, WorkItem, WorkProject
+from tasks.models import Assignment, AssignmentState, LedgerEntry, WorkItem, WorkProject
 from tests.e2e.conftest import Onboard, t
 from tests.e2e.test_learning import answer_quiz, open_course, read_every_page, shown
 
@@ -115,10 +116,31 @@ async def test_a_qualified_worker_does_the_demo_projects(
     async with runtime.sessions() as session:
         owed = (
             await session.execute(
-                select(func.count()).where(MoneyOwed.user_id == 300, MoneyOwed.kind == "work")
+                select(func.count()).where(LedgerEntry.user_id == 300, LedgerEntry.kind == "answer")
             )
         ).scalar_one()
     assert owed == 3  # three answers, each paid once; the skip and the report are not
+
+    # Earnings: the pay waits in pending for the review window, then is available.
+    currency = digits["reward"]["currency"]
+    earned = sum(spec["reward"]["amount_minor"] for spec in (digits, check, topics))
+
+    def line(msgid: str, amount: int) -> str:
+        return t(locale, msgid).format(amount=format_money(amount, currency, locale))
+
+    await user.send("/earnings")
+    assert line("Pending: {amount}", earned) in shown(user)
+    assert line("Available: {amount}", 0) in shown(user)
+    assert line("This week: {amount}", earned) in shown(user)
+    not_yet = (
+        "Payouts are not made through the bot yet: your partner organisation tells you "
+        "when and how you are paid."
+    )
+    assert t(locale, not_yet) in shown(user)
+    runtime.clock.advance(timedelta(hours=72))
+    await user.send("/earnings")
+    assert line("Pending: {amount}", 0) in shown(user)
+    assert line("Available: {amount}", earned) in shown(user)
 
 
 def _count(locale: str, n: int) -> str:
@@ -167,6 +189,6 @@ async def test_tampered_buttons_are_refused_and_record_nothing(
     after = (await assignments(runtime, 302))[0]  # the worker is shown a new item after it
     assert after.state == AssignmentState.EXPIRED and after.answer is None
     async with runtime.sessions() as session:
-        assert (await session.execute(select(func.count()).select_from(MoneyOwed))).scalar() == 0
+        assert (await session.execute(select(func.count()).select_from(LedgerEntry))).scalar() == 0
         item = await session.get(WorkItem, lease.item_id)
     assert (item.answered, item.leased) == (0, 0)

@@ -12,7 +12,14 @@ from sqlalchemy import func, select
 from bot.app import Runtime
 from people import accounts
 from tasks import work
-from tasks.models import Assignment, ItemState, MoneyOwed, WorkerStanding, WorkItem, WorkProject
+from tasks.models import (
+    Assignment,
+    ItemState,
+    LedgerEntry,
+    WorkerStanding,
+    WorkItem,
+    WorkProject,
+)
 from tasks.work import WorkError
 
 SKILLS = {"image-labelling"}
@@ -117,10 +124,10 @@ async def test_answers_fill_an_item_to_its_overlap_and_decide_it(runtime: Runtim
     await give(runtime, 101, second.assignment_id, ["1"])
     [item] = await rows(runtime, WorkItem)
     assert (item.state, item.label, item.answered, item.leased) == (ItemState.COMPLETE, ["1"], 2, 0)
-    owed = await rows(runtime, MoneyOwed)
-    assert sorted((o.user_id, o.amount_minor, o.kind) for o in owed) == [
-        (100, 2, "work"),
-        (101, 2, "work"),
+    owed = await rows(runtime, LedgerEntry)
+    assert sorted((o.user_id, o.amount_minor, o.kind, o.to_account) for o in owed) == [
+        (100, 2, "answer", "pending"),  # until the review window (72 hours by default) passes
+        (101, 2, "answer", "pending"),
     ]
 
 
@@ -153,7 +160,7 @@ async def test_a_second_answer_and_someone_elses_assignment_change_nothing(
     with pytest.raises(WorkError) as again:
         await give(runtime, 100, offer.assignment_id, ["0"])
     assert again.value.reason == "already"
-    assert len(await rows(runtime, MoneyOwed)) == 1
+    assert len(await rows(runtime, LedgerEntry)) == 1
     [answered] = [a for a in await rows(runtime, Assignment) if a.answer]
     assert answered.answer == ["1"]
 
@@ -194,7 +201,7 @@ async def test_an_answer_after_the_grace_is_refused_and_not_paid(runtime: Runtim
     with pytest.raises(WorkError) as late:
         await give(runtime, 100, offer.assignment_id, ["1"])
     assert late.value.reason == "expired"
-    assert await rows(runtime, MoneyOwed) == []
+    assert await rows(runtime, LedgerEntry) == []
     [item] = await rows(runtime, WorkItem)
     assert item.leased == 0
 
@@ -206,7 +213,7 @@ async def test_too_fast_answers_are_flagged_unpaid_and_uncounted(runtime: Runtim
     assert (outcome.too_fast, outcome.counted, outcome.credited_minor) == (True, False, 0)
     [item] = await rows(runtime, WorkItem)
     assert (item.answered, item.leased) == (0, 0)
-    assert await rows(runtime, MoneyOwed) == []
+    assert await rows(runtime, LedgerEntry) == []
 
 
 async def test_wrong_gold_answers_pause_the_worker_after_enough_evidence(runtime: Runtime) -> None:
@@ -223,7 +230,7 @@ async def test_wrong_gold_answers_pause_the_worker_after_enough_evidence(runtime
     assert paused.value.reason == "paused"
     [row] = await rows(runtime, WorkerStanding)
     assert (row.gold_answered, row.gold_correct) == (5, 0) and row.paused_at is not None
-    assert len(await rows(runtime, MoneyOwed)) == 5  # every completed answer is paid
+    assert len(await rows(runtime, LedgerEntry)) == 5  # every completed answer is paid
 
 
 async def test_unqualified_and_closed(runtime: Runtime) -> None:

@@ -24,7 +24,7 @@ from bot.app import Runtime
 from core.unit_of_work import UnitOfWork
 from people import accounts
 from tasks import work
-from tasks.models import Assignment, AssignmentState, MoneyOwed, WorkItem, WorkProject
+from tasks.models import Assignment, AssignmentState, LedgerEntry, WorkItem, WorkProject
 from tasks.work import WorkError
 
 WORKERS = 50
@@ -257,7 +257,7 @@ async def test_fifty_workers_at_once_keep_the_books_straight(runtime: Runtime) -
     async with runtime.sessions() as session:
         items = {i.id: i for i in (await session.execute(select(WorkItem))).scalars()}
         assignments = list((await session.execute(select(Assignment))).scalars())
-        owed = list((await session.execute(select(MoneyOwed))).scalars())
+        owed = list((await session.execute(select(LedgerEntry))).scalars())
 
     # The load did what it was meant to: many answers, some of each kind of trouble.
     assert len(tally.answered) > ITEMS * OVERLAP // 2
@@ -293,8 +293,8 @@ async def test_fifty_workers_at_once_keep_the_books_straight(runtime: Runtime) -
             assert counted[item.id] + leased[item.id] <= item.needed, item.id
     assert sum(counted.values()) > 0
 
-    # Every paid answer owed once (kind "work"), nothing owed for anything else.
-    paid = Counter(o.source_key for o in owed if o.kind == "work")
+    # Every paid answer credited once (kind "answer"), nothing credited for anything else.
+    paid = Counter(o.source_key for o in owed if o.kind == "answer")
     assert all(n == 1 for n in paid.values())
     assert set(paid) == {f"{work.WORK_PAY_PREFIX}{a}" for a in stored}
     assert all(o.amount_minor == 3 and o.currency == "USD" for o in owed)
@@ -332,7 +332,7 @@ async def test_a_late_answer_racing_the_sweep_is_paid_not_refused(runtime: Runti
     assert (outcome.late, outcome.counted, outcome.credited_minor) == (True, False, 3)
     async with runtime.sessions() as session:
         stored = await session.get(Assignment, offer.assignment_id)
-        owed = list((await session.execute(select(MoneyOwed))).scalars())
+        owed = list((await session.execute(select(LedgerEntry))).scalars())
     assert stored is not None and (stored.state, stored.answer) == ("late", ["1"])
     assert [o.source_key for o in owed] == [f"{work.WORK_PAY_PREFIX}{offer.assignment_id}"]
 
