@@ -154,3 +154,122 @@ async def test_0004_on_postgres() -> None:
         await _drop_database(TEST_DATABASE_URL, name)
     assert rows == EXPECTED_0004
     assert not {"furthest_page", "question", "practice_item"} & columns
+
+
+OWED = [  # (id, user, amount, currency, kind, source key): practice pay and work pay before 0009
+    (1, 7, 5, "USD", "practice", "practice-answer:1"),
+    (2, 7, 5, "USD", "practice", "practice-answer:2"),
+    (3, 8, 120, "AFN", "practice", "practice-answer:3"),
+    (4, 8, 3, "USD", "work", "work-answer:9"),
+]
+
+
+async def _ledger_after_0009(url: str) -> tuple[list[tuple], list[tuple], set[str]]:
+    """money_owed rows at 0008, upgraded to head: the credits, and the rows after a downgrade."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    await db.upgrade(url, "0008")
+    now = datetime(2026, 11, 1, tzinfo=UTC).replace(tzinfo=None)
+    engine = db.create_engine(url)
+    async with engine.begin() as connection:
+        for user_id in (7, 8):
+            await connection.execute(
+                text(
+                    "INSERT INTO users (id, locale, role, consented_at) "
+                    "VALUES (:id, 'ar', 'member', :now)"
+                ),
+                {"id": user_id, "now": now},
+            )
+        for id_, user, amount, currency, kind, key in OWED:
+            await connection.execute(
+                text(
+                    "INSERT INTO money_owed (id, user_id, amount_minor, currency, kind, "
+                    "source_key, created_at) VALUES (:id, :user, :amount, :currency, :kind, "
+                    ":key, :now)"
+                ),
+                dict(
+                    id=id_, user=user, amount=amount, currency=currency, kind=kind, key=key, now=now
+                ),
+            )
+    await engine.dispose()
+    await db.upgrade(url)
+    engine = db.create_engine(url)
+    async with engine.connect() as connection:
+        credits = (
+            await connection.execute(
+                text(
+                    "SELECT user_id, amount_minor, currency, kind, source_key, from_account, "
+                    "to_account, created_at, release_at FROM ledger_entries ORDER BY id"
+                )
+            )
+        ).all()
+        tables = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+    await engine.dispose()
+    await db.downgrade(url, "0008")
+    engine = db.create_engine(url)
+    async with engine.connect() as connection:
+        back = (
+            await connection.execute(
+                text(
+                    "SELECT user_id, amount_minor, currency, kind, source_key FROM money_owed "
+                    "ORDER BY id"
+                )
+            )
+        ).all()
+    await engine.dispose()
+    return [tuple(row) for row in credits], [tuple(row) for row in back], tables
+
+
+def _check_ledger_after_0009(credits: list[tuple], back: list[tuple], tables: set[str]) -> None:
+    from datetime import UTC, datetime
+
+    def moment(value: object) -> datetime:  # SQLite hands back text, PostgreSQL a datetime
+        found = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+        return found.replace(tzinfo=UTC) if found.tzinfo is None else found.astimezone(UTC)
+
+    earned = datetime(2026, 11, 1, tzinfo=UTC)
+    assert [row[:5] for row in credits] == [
+        (7, 5, "USD", "practice", "practice-answer:1"),
+        (7, 5, "USD", "practice", "practice-answer:2"),
+        (8, 120, "AFN", "practice", "practice-answer:3"),
+        (8, 3, "USD", "answer", "work-answer:9"),
+    ]
+    assert [row[5:7] for row in credits] == [
+        ("platform:training_expense", "available"),
+        ("platform:training_expense", "available"),
+        ("platform:training_expense", "available"),
+        ("platform:work_expense", "pending"),
+    ]
+    assert all(moment(row[7]) == earned for row in credits)
+    assert [row[8] and moment(row[8]) for row in credits] == [
+        None,
+        None,
+        None,
+        earned.replace(day=4),
+    ]
+    # every cent: per person and currency, the ledger holds what money_owed held
+    assert sum(row[1] for row in credits) == sum(row[2] for row in OWED)
+    assert "money_owed" not in tables
+    assert back == [
+        (user, amount, currency, kind, key) for _, user, amount, currency, kind, key in OWED
+    ]
+
+
+async def test_0009_moves_every_amount_owed_into_the_ledger(tmp_path: Path) -> None:
+    _check_ledger_after_0009(
+        *await _ledger_after_0009(f"sqlite+aiosqlite:///{tmp_path / 'old.sqlite3'}")
+    )
+
+
+async def test_0009_on_postgres() -> None:
+    if not TEST_DATABASE_URL:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    name = f"rafiq_migrate_{uuid.uuid4().hex[:10]}"
+    url = await _create_database(TEST_DATABASE_URL, name)
+    try:
+        found = await _ledger_after_0009(url)
+    finally:
+        await _drop_database(TEST_DATABASE_URL, name)
+    _check_ledger_after_0009(*found)
