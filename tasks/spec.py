@@ -209,6 +209,7 @@ class ProjectSpec(Strict):
     lease_seconds: _whole(30) = 300  # type: ignore[valid-type]
     grace_seconds: _whole(0) = 120  # type: ignore[valid-type]
     min_seconds: _whole(0) = 2  # type: ignore[valid-type]
+    review_window_hours: _whole(0) = 72  # type: ignore[valid-type]  # pay pending this long
     aggregation: Annotated[Literal["dawid-skene", "majority"], _one_of(AGGREGATIONS)] = (
         "dawid-skene"
     )

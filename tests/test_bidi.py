@@ -67,7 +67,7 @@ def test_babels_plain_amount_is_what_broke_in_arabic() -> None:
 @pytest.mark.parametrize(
     "msgid",
     [
-        "(today {amount})",
+        "Available: {amount}",
         "Each answer pays {amount}, once.",
         "Each answer earns {amount} of training pay.",
         "Training pay you earned: {amount}. It will be added to your earnings.",
