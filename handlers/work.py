@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, time
+from datetime import UTC, datetime, time, tzinfo
+from typing import TYPE_CHECKING
 
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
@@ -44,6 +45,9 @@ from tasks import work as service
 from tasks.models import WorkItem, WorkProject
 from tasks.work import AnswerOutcome, Offer, Rules, WorkError
 
+if TYPE_CHECKING:  # the dispatcher hands the settings in; handlers never import the bot
+    from bot.settings import Settings
+
 router = Routes(__name__, IsMember())
 
 KIND_ICONS = {"classification": "🏷", "tagging": "🔖", "verification": "☑️", "comparison": "⚖️"}
@@ -58,8 +62,10 @@ def title(project: WorkProject) -> str:
     return local(project.spec["title"])
 
 
-def _day_start(now: datetime) -> datetime:
-    return datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
+def _day_start(now: datetime, zone: tzinfo) -> datetime:
+    """Midnight of `now`'s day where the deployment is (its TIMEZONE), as the Earnings week is."""
+    local = now.astimezone(zone)
+    return datetime.combine(local.date(), time(0), tzinfo=zone)
 
 
 def _teaching(project: WorkProject, library: CourseLibrary) -> Course | None:
@@ -239,12 +245,17 @@ async def item_photo(session: AsyncSession, item: WorkItem) -> StoredPhoto | Non
 
 
 async def item_screen(
-    session: AsyncSession, member: Member, offer: Offer, clock: Clock, chosen: int = 0
+    session: AsyncSession,
+    member: Member,
+    offer: Offer,
+    clock: Clock,
+    chosen: int = 0,
+    zone: tzinfo = UTC,
 ) -> Screen:
     project, item = offer.project, offer.item
     rules = Rules.of(project)
     now = clock.now()
-    today = await service.today(session, member.id, _day_start(now))
+    today = await service.today(session, member.id, _day_start(now, zone))
     earned = " + ".join(
         format_money(v, c) for c, v in sorted(today.earned.items())
     ) or format_money(0, rules.currency)
@@ -326,6 +337,7 @@ async def _next_screen(
     library: CourseLibrary,
     clock: Clock,
     continuing: service.Standing | None = None,
+    zone: tzinfo = UTC,
 ) -> Screen:
     """The item the worker holds or a new one; else why there is none."""
     skills = await learned_skills(session, member.id)
@@ -346,7 +358,7 @@ async def _next_screen(
             project = await service.project(session, project_id)
             return await project_screen(session, member, project, library)
         return await work_screen(session, member, library)
-    return await item_screen(session, member, offer, clock)
+    return await item_screen(session, member, offer, clock, zone=zone)
 
 
 @router.message(Command("work"))
@@ -383,8 +395,11 @@ async def next_item(
     member: Member,
     library: CourseLibrary,
     clock: Clock,
+    settings: Settings,
 ) -> None:
-    screen = await _next_screen(session, member, callback_data.project, library, clock)
+    screen = await _next_screen(
+        session, member, callback_data.project, library, clock, zone=settings.zone
+    )
     await present(query, screen, session)
     await query.answer()
 
@@ -396,6 +411,7 @@ async def _after_answer(
     outcome: AnswerOutcome,
     library: CourseLibrary,
     clock: Clock,
+    zone: tzinfo = UTC,
 ) -> None:
     project = outcome.project
     rules = Rules.of(project)
@@ -445,7 +461,7 @@ async def _after_answer(
         await query.answer(" ".join(notes)[:190] or None)
         return
     screen = await _next_screen(
-        session, member, project.id, library, clock, continuing=outcome.standing
+        session, member, project.id, library, clock, continuing=outcome.standing, zone=zone
     )
     await present(query, screen, session)
     await query.answer(" ".join(notes)[:190] or _("✅ Saved"))
@@ -459,6 +475,7 @@ async def _refuse(
     error: WorkError,
     library: CourseLibrary,
     clock: Clock,
+    zone: tzinfo = UTC,
 ) -> None:
     """A refused button: say why; for the worker's own assignment, show where they are now."""
     if error.reason in ("not_found", "bad_answer"):
@@ -471,7 +488,9 @@ async def _refuse(
     }.get(error.reason, _("This button is no longer valid."))
     if project_id is not None:
         await present(
-            query, await _next_screen(session, member, project_id, library, clock), session
+            query,
+            await _next_screen(session, member, project_id, library, clock, zone=zone),
+            session,
         )
     await query.answer(note)
 
@@ -484,15 +503,16 @@ async def answer_item(
     member: Member,
     library: CourseLibrary,
     clock: Clock,
+    settings: Settings,
 ) -> None:
     try:
         outcome = await service.answer(
             session, member.id, callback_data.a, indexes=[callback_data.i], clock=clock
         )
     except WorkError as error:
-        await _refuse(query, session, member, callback_data.a, error, library, clock)
+        await _refuse(query, session, member, callback_data.a, error, library, clock, settings.zone)
         return
-    await _after_answer(query, session, member, outcome, library, clock)
+    await _after_answer(query, session, member, outcome, library, clock, settings.zone)
 
 
 @router.callback_query(WorkToggle.filter())
@@ -503,6 +523,7 @@ async def toggle_tag(
     member: Member,
     library: CourseLibrary,
     clock: Clock,
+    settings: Settings,
 ) -> None:
     chosen = [index for index in range(64) if callback_data.m >> index & 1]
     try:
@@ -516,14 +537,16 @@ async def toggle_tag(
             offer = await service.offer_of(session, member.id, callback_data.a, clock=clock)
             if callback_data.m >= 1 << len(Rules.of(offer.project).answers):
                 raise WorkError("bad_answer")
-            screen = await item_screen(session, member, offer, clock, chosen=callback_data.m)
+            screen = await item_screen(
+                session, member, offer, clock, chosen=callback_data.m, zone=settings.zone
+            )
             await present(query, screen, session)
             await query.answer()
             return
     except WorkError as error:
-        await _refuse(query, session, member, callback_data.a, error, library, clock)
+        await _refuse(query, session, member, callback_data.a, error, library, clock, settings.zone)
         return
-    await _after_answer(query, session, member, outcome, library, clock)
+    await _after_answer(query, session, member, outcome, library, clock, settings.zone)
 
 
 @router.callback_query(WorkPutBack.filter())
@@ -534,6 +557,7 @@ async def put_back(
     member: Member,
     library: CourseLibrary,
     clock: Clock,
+    settings: Settings,
 ) -> None:
     try:
         if callback_data.r == "menu":
@@ -545,7 +569,7 @@ async def put_back(
             session, member.id, callback_data.a, callback_data.r, clock=clock
         )
     except WorkError as error:
-        await _refuse(query, session, member, callback_data.a, error, library, clock)
+        await _refuse(query, session, member, callback_data.a, error, library, clock, settings.zone)
         return
     note = (
         _("Thank you: the item is reported.")
@@ -553,7 +577,9 @@ async def put_back(
         else _("Skipped.")
     )
     await present(
-        query, await _next_screen(session, member, lease.project_id, library, clock), session
+        query,
+        await _next_screen(session, member, lease.project_id, library, clock, zone=settings.zone),
+        session,
     )
     await query.answer(note)
 
