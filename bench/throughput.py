@@ -180,9 +180,7 @@ async def prepare_user(user: SimUser, course: Course, start_page: int) -> None:
 
 
 async def run_bot(database: str, url: str, load: Load) -> Result:
-    settings = load_settings(
-        database_url=url, admin_ids="900", flood_limit=0, _env_file=None
-    )
+    settings = load_settings(database_url=url, admin_ids="900", flood_limit=0, _env_file=None)
     runtime = Runtime.create(settings)
     standin = StandIn(rate_limits=None)
     await standin.start()
@@ -243,8 +241,9 @@ async def postgres_database(server_url: str) -> AsyncIterator[str]:
 # the table
 
 
-def table(results: list[Result], echo: Result) -> str:
-    header = ("bot", "database", "users", "actions", "actions/s", "p50 ms", "p99 ms", "vs echo")
+def table(results: list[Result], echo: Result, noun: str = "actions") -> str:
+    """The results beside the echo bot's; `noun` names what was counted (actions, answers)."""
+    header = ("bot", "database", "users", noun, f"{noun}/s", "p50 ms", "p99 ms", "vs echo")
     rows = [header]
     for result in results:
         ratio = result.rate / echo.rate if echo.rate else float("nan")

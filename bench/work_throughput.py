@@ -38,6 +38,7 @@ from bench.throughput import (
     sqlite_database,
     t,
 )
+from bench.throughput import table as result_table
 from bot.app import PollingBot, Runtime
 from bot.settings import load_settings
 from courses.models import UserSkill
@@ -248,30 +249,7 @@ async def run_bot(database: str, url: str, load: Load, items: int) -> WorkResult
 
 
 def table(results: list[WorkResult], echo: Result) -> str:
-    header = ("bot", "database", "users", "answers", "answers/s", "p50 ms", "p99 ms", "vs echo")
-    rows = [header]
-    shown = [(echo, None)] + [(r.result, r) for r in results]
-    for result, _ in shown:
-        ratio = result.rate / echo.rate if echo.rate else float("nan")
-        rows.append(
-            (
-                result.bot,
-                result.database,
-                str(result.users),
-                str(result.actions),
-                f"{result.rate:.0f}",
-                f"{result.percentile(0.50):.0f}",
-                f"{result.percentile(0.99):.0f}",
-                f"{ratio:.2f}",
-            )
-        )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = [
-        "  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True))
-        for row in rows
-    ]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines)
+    return result_table([echo, *(r.result for r in results)], echo, noun="answers")
 
 
 def report(echo: Result, results: list[WorkResult], load: Load, items: int) -> str:
