@@ -1,6 +1,7 @@
 """An item card: one item (image or text) with its label buttons, in one message.
 
-Practice sets use it now; the paid work loop shows its items the same way.
+Practice sets use it. Paid work has its own card (handlers/work.py): leases, tag toggles,
+Skip and reports need more than a label row.
 """
 
 from __future__ import annotations

@@ -14,7 +14,6 @@ from core.yaml_files import Problem
 from tasks.spec import SpecError, read_spec, spec_line
 
 DEFAULT_PROJECTS_DIR = Path(__file__).parent / "projects"
-DEFAULT_PROJECTS_FILE = DEFAULT_PROJECTS_DIR  # the old name, for callers not yet renamed
 SPEC_FILE = "project.yaml"
 
 

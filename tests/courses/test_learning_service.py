@@ -22,7 +22,7 @@ from courses.loader import DEFAULT_CONTENT_ROOT
 from courses.models import CourseProgress, LessonRead, QuizAnswer, UserSkill
 from courses.progress import LearningError, State, current
 from people import accounts
-from tasks.catalog import DEFAULT_PROJECTS_FILE
+from tasks.catalog import DEFAULT_PROJECTS_DIR
 
 
 async def _trainee(runtime: Runtime, user_id: int = 7) -> None:
@@ -207,7 +207,7 @@ def test_a_broken_course_is_reported_and_left_out(tmp_path: Path) -> None:
     broken = root / "annotation-basics"
     shutil.copytree(DEFAULT_CONTENT_ROOT / "annotation-basics", broken)
     (broken / "uk.yaml").unlink()
-    library = load_library(root, DEFAULT_PROJECTS_FILE)
+    library = load_library(root, DEFAULT_PROJECTS_DIR)
     assert [course.id for course in library.courses] == ["working-on-platform"]
     assert any("uk.yaml" in str(problem) for problem in library.problems)
 

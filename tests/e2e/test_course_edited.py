@@ -25,7 +25,7 @@ from courses.loader import DEFAULT_CONTENT_ROOT
 from courses.models import Certificate, PracticeAnswer, QuizAnswer
 from standin.client import SimUser
 from standin.server import StandIn
-from tasks.catalog import DEFAULT_PROJECTS_FILE
+from tasks.catalog import DEFAULT_PROJECTS_DIR
 from tasks.models import LedgerEntry
 from tests.e2e.conftest import LANGUAGE_BUTTONS, TELEGRAM_CODES, TOKEN, t
 from tests.e2e.test_learning import open_course, read_every_page, shown
@@ -43,7 +43,7 @@ class Bots:
         self.polling: PollingBot | None = None
 
     async def start(self) -> Runtime:
-        library = load_library(self.root, DEFAULT_PROJECTS_FILE)
+        library = load_library(self.root, DEFAULT_PROJECTS_DIR)
         assert library.problems == ()
         self.runtime = Runtime.create(self.settings, clock=self.clock, library=library)
         self.polling = PollingBot(
