@@ -46,11 +46,11 @@ def _parse_forms(forms: str) -> tuple[int, str]:
 
 
 def _fix_header(locale: str) -> None:
-    forms = PLURAL_FORMS.get(locale)
-    if forms is None:
-        return
+    # Every catalog is written back at one width, so an update does not rewrap whole files.
     catalog = read_catalog(locale)
-    catalog._num_plurals, catalog._plural_expr = _parse_forms(forms)
+    forms = PLURAL_FORMS.get(locale)
+    if forms is not None:
+        catalog._num_plurals, catalog._plural_expr = _parse_forms(forms)
     _write(locale, catalog)
 
 

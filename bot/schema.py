@@ -3,6 +3,7 @@
 import bot.fsm_storage
 import bot.inbox  # noqa: F401
 import core.media  # noqa: F401
+import core.outbox  # noqa: F401
 import courses.models  # noqa: F401
 import people.models  # noqa: F401
 import tasks.models  # noqa: F401

@@ -49,6 +49,7 @@ STATEMENTS = {
 CONSENT_ONLY = {
     "fsm_states": ["a question the bot is waiting for you to answer"],
     "inbox_updates": ["messages you send the bot until they are handled"],
+    "outbox": ["the messages the bot is due to send you"],
     "invites": ["invite links you create"],
     "work_items": ["the items you settle"],
     "audit_log": ["a record of your actions"],
