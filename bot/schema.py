@@ -2,7 +2,7 @@
 
 import bot.fsm_storage
 import bot.inbox  # noqa: F401
-import core.media  # noqa: F401
+import core.media
 import core.outbox  # noqa: F401
 import courses.models  # noqa: F401
 import people.models  # noqa: F401
