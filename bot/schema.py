@@ -7,3 +7,4 @@ import core.outbox  # noqa: F401
 import courses.models  # noqa: F401
 import people.models  # noqa: F401
 import tasks.models  # noqa: F401
+import tasks.payout_models  # noqa: F401

@@ -128,3 +128,8 @@ def excerpt(text: object, limit: int = EXCERPT_LENGTH, locale: str | None = None
     if is_rtl(locale or current_locale()) or has_rtl(cleaned):
         return isolate(cleaned)
     return cleaned
+
+
+def ascii_digits(text: str) -> str:
+    """Arabic-Indic and Persian digits written as 0-9; every other character kept as it is."""
+    return "".join(str(_DIGIT_VALUES[ch]) if ch in _DIGIT_VALUES else ch for ch in text)

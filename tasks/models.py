@@ -184,7 +184,15 @@ PLATFORM_ACCOUNTS = (
 )
 ACCOUNTS = WORKER_ACCOUNTS + PLATFORM_ACCOUNTS
 CREDIT_KINDS = ("answer", "practice", "bonus", "adjustment", "top_up")
-ENTRY_KINDS = (*CREDIT_KINDS, "release")
+# A payout moves a worker's money: available -> in_payout, then in_payout -> paid, or back to
+# available when it failed (tasks.payouts).
+PAYOUT_KINDS = ("payout", "payout_paid", "payout_failed")
+PAYOUT_MOVES = {
+    "payout": ("available", "in_payout"),
+    "payout_paid": ("in_payout", "paid"),
+    "payout_failed": ("in_payout", "available"),
+}
+ENTRY_KINDS = (*CREDIT_KINDS, "release", *PAYOUT_KINDS)
 # The columns no one may change: only user_id and author_id, set to NULL by an erasure, may be.
 LEDGER_FIXED_COLUMNS = (
     "from_account",
@@ -202,6 +210,12 @@ LEDGER_FIXED_COLUMNS = (
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+PAYOUT_MOVES_CHECK = " AND ".join(
+    f"(kind <> '{kind}' OR (from_account = '{source}' AND to_account = '{target}'))"
+    for kind, (source, target) in PAYOUT_MOVES.items()
+)
 
 
 class LedgerEntry(SQLModel, table=True):
@@ -228,6 +242,7 @@ class LedgerEntry(SQLModel, table=True):
             "AND to_account = 'available')",
             name="release_moves_pending",
         ),
+        CheckConstraint(PAYOUT_MOVES_CHECK, name="payout_moves"),
         Index("ledger_entries_worker", "user_id", "kind", "created_at"),
         Index("ledger_entries_related", "related_id"),
         Index("ledger_entries_due", "to_account", "release_at"),
