@@ -75,9 +75,11 @@ def _parser() -> argparse.ArgumentParser:
     keys_sub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
     keys_sub.add_parser(
         "rotate",
-        help="re-encrypt every stored name with the newest key (the first of ENCRYPTION_KEYS); "
+        help="re-encrypt every stored name and payout detail with the newest key (the first of "
+        "ENCRYPTION_KEYS); "
         "also encrypts names stored before encryption",
     )
+    _payouts_parser(sub)
     i18n = sub.add_parser("i18n", help="translation catalogs under locales/")
     i18n_sub = i18n.add_subparsers(dest="i18n_command", metavar="ACTION", required=True)
     i18n_sub.add_parser(
@@ -85,6 +87,35 @@ def _parser() -> argparse.ArgumentParser:
     )
     i18n_sub.add_parser("compile", help="compile the .po catalogs to .mo")
     return parser
+
+
+def _payouts_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    payouts = sub.add_parser("payouts", help="weekly payouts: run, list, confirm paid or failed")
+    payouts_sub = payouts.add_subparsers(dest="payouts_command", metavar="ACTION", required=True)
+    run = payouts_sub.add_parser(
+        "run",
+        help="pay every worker whose available balance reaches PAYOUT_MINIMUM and who has a "
+        "payout method, once per week; writes the batch CSV for finance (mode 0600: it holds "
+        "the full payout details)",
+    )
+    run.add_argument("--period", default=None, help="the week, YYYY-Www (default: this week)")
+    run.add_argument(
+        "--out", type=Path, default=None, help="folder for the batch file (default: PAYOUTS_DIR)"
+    )
+    listing = payouts_sub.add_parser("list", help="payouts with their state, newest week first")
+    listing.add_argument("--period", default=None, help="only this week, YYYY-Www")
+    listing.add_argument("--state", choices=("in_payout", "paid", "failed"), default=None)
+    confirm = payouts_sub.add_parser(
+        "confirm", help="mark payouts paid, or failed with a reason (the money goes back)"
+    )
+    confirm.add_argument("payout_ids", nargs="+", type=int, metavar="PAYOUT_ID")
+    outcome = confirm.add_mutually_exclusive_group(required=True)
+    outcome.add_argument("--paid", action="store_true")
+    outcome.add_argument("--failed", metavar="REASON", default=None)
+    for each in (run, confirm):
+        each.add_argument(
+            "--by", default=None, help="who does this, for the audit log (default: login name)"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     token = settings.bot_token.get_secret_value() if settings.bot_token else ""
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
     command = args.command or ("run" if settings.bot_token else "sandbox")
-    quiet = command in ("sandbox", "tasks", "migrate")
+    quiet = command in ("sandbox", "tasks", "migrate", "payouts")
     configure_logging(logging.WARNING if quiet else logging.INFO, [token, secret])
     if command == "migrate":
         return asyncio.run(_migrate(settings.database_url))
@@ -120,9 +151,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.tasks_command == "import":
             return asyncio.run(_import_projects(settings, args.folders))
         return asyncio.run(_export_project(settings, args.project, args.out))
+    if command == "payouts":
+        from bot.payouts_cli import payouts_command
+
+        return asyncio.run(payouts_command(settings, args))
     if command == "keys":
         count = asyncio.run(_rotate_keys(settings))
-        print(f"Re-encrypted {count} names with the newest key.")
+        print(f"Re-encrypted {count} names and payout details with the newest key.")
         return 0
     if command == "run":
         if settings.bot_token is None:

@@ -14,6 +14,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from core.crypto import valid_key
 from core.i18n import set_digits
 from core.locales import CATALOG_LOCALES
+from tasks.payout_models import METHOD_KINDS
+from tasks.payouts import PayoutTerms
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/rafiq.sqlite3"
 _TOKEN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
@@ -38,6 +40,9 @@ HINTS = {
     "FLOOD_PAUSE_SECONDS": "use a number of seconds, 0 or more",
     "DIGITS": "use native (Arabic-Indic digits in Arabic, Persian digits in Dari) or latin "
     "(0-9 everywhere)",
+    "PAYOUT_METHODS": f"use some of {', '.join(METHOD_KINDS)}, separated by commas",
+    "PAYOUT_METHODS_BY_COHORT": 'use JSON from cohort id to methods, e.g. {"7": ["cash"]}',
+    "PAYOUT_MINIMUM": 'use JSON from currency code to minor units, e.g. {"USD": 500}',
 }
 
 
@@ -69,6 +74,15 @@ class Settings(BaseSettings):
     flood_limit: int = Field(default=60, ge=0)
     flood_window_seconds: float = Field(default=30, gt=0)
     flood_pause_seconds: float = Field(default=60, ge=0)
+    # Payouts: the methods a worker may register (every cohort; PAYOUT_METHODS_BY_COHORT
+    # overrides it per cohort id), the least paid per currency in minor units (a currency not
+    # named: any amount), when the weekly run is due (in TIMEZONE) and where batch files go.
+    payout_methods: Annotated[tuple[str, ...], NoDecode] = METHOD_KINDS
+    payout_methods_by_cohort: dict[int, tuple[str, ...]] = Field(default_factory=dict)
+    payout_minimum: dict[str, int] = Field(default_factory=lambda: {"USD": 500})
+    payout_weekday: int = Field(default=0, ge=0, le=6)  # 0 is Monday
+    payout_hour: int = Field(default=9, ge=0, le=23)
+    payouts_dir: Path = Path("data/payouts")
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -151,6 +165,29 @@ class Settings(BaseSettings):
             raise ValueError("unknown time zone") from error
         return value
 
+    @field_validator("payout_methods", mode="before")
+    @classmethod
+    def _payout_methods(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("payout_methods", "payout_methods_by_cohort")
+    @classmethod
+    def _methods_known(cls, value: object) -> object:
+        lists = value.values() if isinstance(value, dict) else [value]
+        for methods in lists:
+            if not methods or not set(methods) <= set(METHOD_KINDS):  # type: ignore[arg-type]
+                raise ValueError("unknown or no payout method")
+        return value
+
+    @field_validator("payout_minimum")
+    @classmethod
+    def _minimum(cls, value: dict[str, int]) -> dict[str, int]:
+        if any(len(c) != 3 or c.upper() != c or amount < 0 for c, amount in value.items()):
+            raise ValueError("not a map from currency code to minor units")
+        return value
+
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:
         if self.webhook_url and self.webhook_secret is None:
@@ -170,6 +207,14 @@ class Settings(BaseSettings):
     @property
     def invite_lifetime(self) -> timedelta:
         return timedelta(days=self.invite_days)
+
+    def payout_terms(self) -> PayoutTerms:
+        return PayoutTerms(
+            minimum=self.payout_minimum,
+            weekday=self.payout_weekday,
+            hour=self.payout_hour,
+            zone=self.zone,
+        )
 
     def sqlite_path(self) -> Path | None:
         prefix = "sqlite+aiosqlite:///"

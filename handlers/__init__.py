@@ -9,6 +9,7 @@ from handlers import (
     learning,
     menu,
     onboarding,
+    payout_methods,
     practice,
     privacy,
     work,
@@ -31,6 +32,7 @@ def build_router() -> Router:
         learning.router,
         practice.router,
         work.router,
+        payout_methods.router,
         menu.router,
         fallback.router,
     ):

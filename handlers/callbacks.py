@@ -165,3 +165,11 @@ class NameStep(CallbackData, prefix="lzn"):
 
     course: str
     do: str
+
+
+class PayoutStep(CallbackData, prefix="po"):
+    """The payout method screens: "menu" lists the methods, "kind" picks `kind` (asks for its
+    details, or confirms cash), "save" stores the method confirmed."""
+
+    do: str
+    kind: str = ""

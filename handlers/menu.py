@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -20,12 +21,14 @@ from handlers.commands import install_commands_for
 from handlers.filters import IsMember
 from handlers.keyboards import back_to_menu, language_changer, main_menu
 from handlers.onboarding import menu_text
+from handlers.payout_methods import earnings_payout_lines, payout_method_button
 from handlers.routing import Routes
 from handlers.screens import Screen, present
 from handlers.work import work_screen
 from people import accounts
 from people.accounts import Member
 from tasks.owed import earnings
+from tasks.payouts import PayoutTerms
 
 if TYPE_CHECKING:  # the dispatcher hands the settings in; handlers never import the bot
     from bot.settings import Settings
@@ -99,19 +102,22 @@ def _amounts(per_currency: dict[str, int]) -> str:
 
 
 async def earnings_screen(
-    session: AsyncSession, member: Member, clock: Clock, zone: ZoneInfo | None = None
+    session: AsyncSession,
+    member: Member,
+    clock: Clock,
+    zone: ZoneInfo | None = None,
+    terms: PayoutTerms | None = None,
 ) -> Screen:
     """Pending, available (in payout and paid once there are any), this week, and what earned
-    it; pending pay whose review window has passed is released first."""
+    it; pending pay whose review window has passed is released first; then the payouts."""
     now = clock.now()
     found = await earnings(session, member.id, now.astimezone(zone) if zone else now)
-    footer = _(
-        "Payouts are not made through the bot yet: your partner organisation tells you "
-        "when and how you are paid."
-    )
+    footer = earnings_payout_lines(found, terms or PayoutTerms(zone=zone or UTC), now)
+    markup = back_to_menu()
+    markup.inline_keyboard.insert(0, [payout_method_button(found)])
     if not found.by_kind and not any(b.total for b in found.balances.values()):
         body = _("Nothing is recorded for you yet. Practice sets and paid work earn money.")
-        return Screen("\n\n".join([_("💰 Earnings"), body, footer]), back_to_menu())
+        return Screen("\n\n".join([_("💰 Earnings"), body, footer]), markup)
 
     def account(name: str, *, zero: bool = False) -> dict[str, int]:
         return {c: getattr(b, name) for c, b in found.balances.items() if zero or getattr(b, name)}
@@ -143,7 +149,7 @@ async def earnings_screen(
         if per_currency:
             earned.append(f"• {names[kind]}: {_amounts(per_currency)}")
     body = "\n".join(lines) + "\n\n" + "\n".join(earned)
-    return Screen("\n\n".join([_("💰 Earnings"), body, footer]), back_to_menu())
+    return Screen("\n\n".join([_("💰 Earnings"), body, footer]), markup)
 
 
 @router.message(Command("help"))
@@ -155,7 +161,7 @@ async def help_command(message: Message, member: Member) -> None:
 async def earnings_command(
     message: Message, session: AsyncSession, member: Member, clock: Clock, settings: Settings
 ) -> None:
-    screen = await earnings_screen(session, member, clock, settings.zone)
+    screen = await earnings_screen(session, member, clock, settings.zone, settings.payout_terms())
     await present(message, screen, session)
 
 
@@ -188,7 +194,8 @@ async def menu_action(
     if callback_data.action == "language":  # from Settings: back to Settings afterwards
         await state.update_data({LANGUAGE_BACK: "settings"})
     if callback_data.action == "earnings":
-        screen = await earnings_screen(session, member, clock, settings.zone)
+        terms = settings.payout_terms()
+        screen = await earnings_screen(session, member, clock, settings.zone, terms)
         await present(query, screen, session)
         await query.answer()
         return

@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tasks.ledger import Balance, balances, credited, next_release, release_due
+from tasks.payout_models import Payout, PayoutMethod
+from tasks.payouts import recent_payouts
 
 
 @dataclass(frozen=True)
 class Earnings:
     """Per currency: the worker's accounts and what was credited this week; per (kind,
-    currency): everything credited so far; when the next pending amount becomes available."""
+    currency): everything credited so far; when the next pending amount becomes available;
+    the worker's payout method and last payouts, newest first."""
 
     balances: dict[str, Balance]
     this_week: dict[str, int]
     by_kind: dict[tuple[str, str], int]
     next_release: datetime | None
+    method: PayoutMethod | None = None
+    payouts: list[Payout] = field(default_factory=list)
 
 
 def week_start(now: datetime) -> datetime:
@@ -39,4 +44,6 @@ async def earnings(session: AsyncSession, user_id: int, now: datetime) -> Earnin
         this_week={currency: total for currency, total in week.items() if total},
         by_kind=await credited(session, user_id),
         next_release=await next_release(session, user_id),
+        method=await session.get(PayoutMethod, user_id),
+        payouts=await recent_payouts(session, user_id),
     )

@@ -109,7 +109,8 @@ async def test_keys_rotate_command_encrypts_plain_names_and_counts_them(
     monkeypatch.setenv("ENCRYPTION_KEYS", TEST_ENCRYPTION_KEY)
     monkeypatch.chdir(tmp_path)
     assert await _in_thread(main, ["keys", "rotate"]) == 0
-    assert capsys.readouterr().out == "Re-encrypted 1 names with the newest key.\n"
+    out = capsys.readouterr().out
+    assert out == "Re-encrypted 1 names and payout details with the newest key.\n"
     async with engine.connect() as connection:
         stored = (await connection.execute(text("SELECT display_name FROM users"))).scalars()
         values = list(stored)
