@@ -136,11 +136,7 @@ async def test_a_qualified_worker_does_the_demo_projects(
     assert line("Pending: {amount}", earned) in shown(user)
     assert line("Available: {amount}", 0) in shown(user)
     assert line("This week: {amount}", earned) in shown(user)
-    not_yet = (
-        "Payouts are not made through the bot yet: your partner organisation tells you "
-        "when and how you are paid."
-    )
-    assert t(locale, not_yet) in shown(user)
+    assert t(locale, "No payout method yet: set one to be paid.") in shown(user)
     runtime.clock.advance(timedelta(hours=72))
     await user.send("/earnings")
     assert line("Pending: {amount}", 0) in shown(user)

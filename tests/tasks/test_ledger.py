@@ -276,7 +276,8 @@ async def test_the_earnings_screen_shows_pending_available_and_the_week(runtime:
             line.startswith("The next pending amount becomes available on") for line in lines
         )
         assert not any(line.startswith(("In payout", "Paid so far")) for line in lines)
-        assert "Payouts are not made through the bot yet" in screen.text
+        assert "Next payout: Monday, November 23, 2026" in lines  # the next Monday
+        assert "No payout method yet: set one to be paid." in lines
     assert [e.kind for e in await entries(runtime)].count("release") == 1
     assert week_start(now) == now.replace(day=16, hour=0)
     async with runtime.sessions() as session:
