@@ -1,6 +1,7 @@
 """A hypothesis state machine drives random credits (answers, practice, bonuses, adjustments),
-redeliveries, acceptances, releases (twice in a row too) and time, on a migrated SQLite copy,
-and checks the ledger's books after every step."""
+redeliveries, acceptances, releases (twice in a row too), payout runs (twice in a row too),
+payouts confirmed paid or failed, and time, on a migrated SQLite copy, and checks the ledger's
+books after every step."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ from core.clock import ManualClock
 from tasks import ledger
 from tasks.ledger import LedgerError
 from tasks.models import CREDIT_KINDS, LedgerEntry
+from tasks.payout_models import Payout, PayoutState
+from tasks.payouts import PayoutError, PayoutTerms, confirm, run_payouts
 
 WORKERS = (1, 2, 3)
 AUTHOR = 9
@@ -36,6 +39,7 @@ CURRENCIES = ("USD", "AFN")
 workers = st.sampled_from(WORKERS)
 currencies = st.sampled_from(CURRENCIES)
 amounts = st.integers(min_value=1, max_value=500)
+TERMS = PayoutTerms(minimum={"USD": 100})  # AFN: any amount
 
 
 class Books(RuleBasedStateMachine):
@@ -68,6 +72,14 @@ class Books(RuleBasedStateMachine):
                     text(
                         "INSERT INTO users (id, locale, role, consented_at) "
                         "VALUES (:id, 'en', 'member', :now)"
+                    ),
+                    {"id": user_id, "now": self.clock.now().replace(tzinfo=None)},
+                )
+            for user_id in WORKERS[:2]:  # the third worker has no payout method
+                await session.execute(
+                    text(
+                        "INSERT INTO payout_methods (user_id, kind, updated_at) "
+                        "VALUES (:id, 'cash', :now)"
                     ),
                     {"id": user_id, "now": self.clock.now().replace(tzinfo=None)},
                 )
@@ -205,6 +217,42 @@ class Books(RuleBasedStateMachine):
     def coordinator_accepts(self, source: tuple[str, str]) -> None:
         self.run(self._accept(*source))
 
+    async def _pay_twice(self) -> tuple[list[int], list[int]]:
+        made = []
+        for _ in range(2):
+            async with self.sessions() as session:
+                report = await run_payouts(session, self.clock.now(), TERMS)
+                await session.commit()
+                made.append(report.created)
+        return made[0], made[1]
+
+    @rule()
+    def payout_run_twice(self) -> None:
+        _first, second = self.run(self._pay_twice())
+        assert second == []
+
+    async def _confirm(self, paid: bool) -> None:
+        async with self.sessions() as session:
+            waiting = await session.execute(
+                select(Payout.id).where(Payout.state == PayoutState.IN_PAYOUT).order_by(Payout.id)
+            )
+            payout_id = waiting.scalars().first()
+            if payout_id is None:
+                return
+            now = self.clock.now()
+            await confirm(session, payout_id, now, paid=paid, reason="bounced", actor="test")
+            try:
+                await confirm(session, payout_id, now, paid=True, actor="test")
+            except PayoutError as refused:
+                assert refused.reason == "not_in_payout"
+            else:
+                raise AssertionError("a payout was confirmed twice")
+            await session.commit()
+
+    @rule(paid=st.booleans())
+    def finance_confirms(self, paid: bool) -> None:
+        self.run(self._confirm(paid))
+
     async def _balances(self, worker: int) -> dict[str, ledger.Balance]:
         async with self.sessions() as session:
             return await ledger.balances(session, worker)
@@ -231,7 +279,13 @@ class Books(RuleBasedStateMachine):
                     .group_by(LedgerEntry.related_id)
                 )
             ).all()
+            payouts = (
+                await session.execute(
+                    select(Payout.user_id, Payout.currency, Payout.state, Payout.amount_minor)
+                )
+            ).all()
             return {
+                "payouts": payouts,
                 "accounts": per_account,
                 "balances": {w: await ledger.balances(session, w) for w in WORKERS},
                 "credited": {w: await ledger.credited(session, w) for w in WORKERS},
@@ -257,6 +311,13 @@ class Books(RuleBasedStateMachine):
             assert books["credited"][worker] == {k: v for k, v in expected.items() if v}
             for currency, balance in books["balances"][worker].items():
                 assert balance.available >= 0 and balance.pending >= 0
+                # In payout and paid are exactly the worker's payouts in those states.
+                for state in (PayoutState.IN_PAYOUT, PayoutState.PAID):
+                    assert getattr(balance, state) == sum(
+                        amount
+                        for owner, c, s, amount in books["payouts"]
+                        if (owner, c, s) == (worker, currency, state)
+                    )
                 # pending + available + in payout + paid = all credits
                 assert balance.total == per_currency[currency]
             for currency, total in per_currency.items():
