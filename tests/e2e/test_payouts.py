@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.app import Runtime
+from bot.app import PollingBot, Runtime
 from bot.payout_job import run_payout_job
 from core.i18n import format_money, use_locale
 from core.outbox import OutboxMessage
@@ -121,3 +121,27 @@ async def test_typed_payout_details_leave_no_plain_text_in_the_database_file(
     raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
     for secret in ("DE89 3704 0044 0532 0130 00", "DE89370400440532013000", "0532 0130"):
         assert secret.encode() not in raw, secret
+
+
+async def test_the_details_prompt_survives_a_restart_and_a_method_can_be_changed(
+    onboard: Onboard, runtime: Runtime, polling: PollingBot
+) -> None:
+    user = await onboard(332, "fa_AF")
+    await user.send("/earnings")
+    await user.press(t("fa_AF", "💳 Set payout method"))
+    await user.press(t("fa_AF", "Online wallet"))
+    await polling.restart()
+    await user.send("amina.k@example.org")
+    await user.press(t("fa_AF", "✅ Yes"))
+    await user.send("/earnings")
+    await user.press(t("fa_AF", "💳 Change payout method"))
+    await user.press(t("fa_AF", "Cash through your partner organisation"))
+    await user.press(t("fa_AF", "✅ Yes"))
+    assert shown(user) == line(
+        "fa_AF",
+        "✅ Saved. You are paid by: {method}",
+        method=t("fa_AF", "Cash through your partner organisation"),
+    )
+    async with runtime.sessions() as session:
+        method = await session.get(PayoutMethod, 332)
+        assert (method.kind, method.details) == ("cash", None)
