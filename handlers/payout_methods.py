@@ -110,7 +110,7 @@ def confirm_screen(kind: str, details: str | None) -> Screen:
     builder.button(text=_("✏️ Change"), callback_data=PayoutStep(do="menu"))
     builder.add(menu_button())
     builder.adjust(2, 1)
-    return Screen(_("{method} - is this right?").format(method=shown), builder.as_markup())
+    return Screen(_("{name} - is this right?").format(name=shown), builder.as_markup())
 
 
 def _prompt_markup() -> InlineKeyboardMarkup:
