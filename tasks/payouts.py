@@ -31,7 +31,7 @@ from core.i18n import use_locale
 from people import audit
 from people.models import User
 from tasks import payout_notices
-from tasks.ledger import AVAILABLE, IN_PAYOUT, PAID, release_due
+from tasks.ledger import AVAILABLE, IN_PAYOUT, PAID, Balance, balances, release_due
 from tasks.models import LedgerEntry
 from tasks.payout_models import Payout, PayoutMethod, PayoutState
 
@@ -220,13 +220,15 @@ async def run_payouts(
     await release_due(session, now)
     if after_each is not None:
         await after_each()
-    for user_id, currency, amount in await available_by_worker(session):
+    for user_id, currency, _seen in await available_by_worker(session):
         if await _payout_id(session, user_id, report.period, currency) is not None:
             report.already += 1
             continue
+        # Read again in this worker's own transaction: the bot may have moved money since.
+        amount = (await balances(session, user_id)).get(currency, Balance()).available
         user = await session.get(User, user_id)
         method = await session.get(PayoutMethod, user_id)
-        if user is None:
+        if user is None or amount <= 0:
             continue
         minimum = terms.minimum_for(currency)
         key = f"{user_id}:{report.period}:{currency}"
