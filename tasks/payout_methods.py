@@ -21,14 +21,17 @@ from tasks.payout_models import METHOD_KINDS, PayoutMethod
 MASK = "••••"
 _SEPARATORS = re.compile(r"[\s\-().]")
 _IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-_WALLET_ID = re.compile(r"^[A-Za-z0-9._+-]{3,64}$")
+# Both start with a letter or digit: a spreadsheet opening finance's batch file takes a cell
+# that starts with = + - or @ for a formula.
+_EMAIL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+_WALLET_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{2,63}$")
 PHONE_DIGITS = (8, 15)  # E.164 allows at most 15
 ACCOUNT_DIGITS = (6, 30)
 
 
 class MethodError(Exception):
-    """Refused: `reason` is not_allowed, bad_phone, bad_account or bad_wallet."""
+    """Refused: `reason` is not_allowed, bad_details (cash has none, the others need them),
+    bad_phone, bad_account or bad_wallet."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)

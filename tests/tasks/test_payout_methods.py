@@ -45,7 +45,7 @@ def test_bank_takes_a_checked_iban_or_an_account_number() -> None:
 def test_online_wallet_takes_an_id_or_an_email() -> None:
     assert normalize("wallet", " Amina.K@Example.org ") == "amina.k@example.org"
     assert normalize("wallet", "wallet_4821") == "wallet_4821"
-    for wrong in ("two words", "no@domain", "x"):
+    for wrong in ("two words", "no@domain", "x", "=cmd@example.org", "+1+2", "-wallet"):
         with pytest.raises(MethodError) as refused:
             normalize("wallet", wrong)
         assert refused.value.reason == "bad_wallet"
