@@ -6,5 +6,5 @@ import core.media
 import core.outbox  # noqa: F401
 import courses.models  # noqa: F401
 import people.models  # noqa: F401
-import tasks.disputes  # noqa: F401
+import tasks.disputes
 import tasks.models  # noqa: F401

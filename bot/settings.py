@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from core.crypto import valid_key
 from core.i18n import set_digits
 from core.locales import CATALOG_LOCALES
+from tasks.fair_pay import Floor, parse_floors
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/rafiq.sqlite3"
 _TOKEN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
@@ -38,6 +39,8 @@ HINTS = {
     "FLOOD_PAUSE_SECONDS": "use a number of seconds, 0 or more",
     "DIGITS": "use native (Arabic-Indic digits in Arabic, Persian digits in Dari) or latin "
     "(0-9 everywhere)",
+    "MIN_HOURLY_WAGE": "give COUNTRY=AMOUNT CURRENCY per country, comma separated, the amount in "
+    "minor units per hour, e.g. MIN_HOURLY_WAGE=SY=150 USD,AF=120 USD",
 }
 
 
@@ -69,6 +72,8 @@ class Settings(BaseSettings):
     flood_limit: int = Field(default=60, ge=0)
     flood_window_seconds: float = Field(default=30, gt=0)
     flood_pause_seconds: float = Field(default=60, ge=0)
+    # The minimum hourly wage per cohort country (tasks.fair_pay): "SY=150 USD,AF=120 USD"
+    min_hourly_wage: Annotated[dict[str, Floor], NoDecode] = {}
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -149,6 +154,13 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError("unknown time zone") from error
+        return value
+
+    @field_validator("min_hourly_wage", mode="before")
+    @classmethod
+    def _floors(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_floors(value)
         return value
 
     @model_validator(mode="after")

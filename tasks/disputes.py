@@ -54,9 +54,7 @@ class Dispute(SQLModel, table=True):
         UniqueConstraint("assignment_id"),
         CheckConstraint("reason IN ('late', 'too_fast', 'gold')", name="reason_known"),
         CheckConstraint("state IN ('open', 'upheld', 'reversed')", name="state_known"),
-        CheckConstraint(
-            "(state = 'open') = (decided_at IS NULL)", name="decided_iff_not_open"
-        ),
+        CheckConstraint("(state = 'open') = (decided_at IS NULL)", name="decided_iff_not_open"),
         Index("disputes_state", "state", "id"),
     )
 
@@ -156,7 +154,9 @@ async def add_note(session: AsyncSession, user_id: int, dispute_id: int, note: s
     return bool(moved.rowcount)
 
 
-async def of_worker(session: AsyncSession, user_id: int, assignment_ids: list[int]) -> dict[int, str]:
+async def of_worker(
+    session: AsyncSession, user_id: int, assignment_ids: list[int]
+) -> dict[int, str]:
     """assignment id -> the state of its dispute, for those the worker disputed."""
     if not assignment_ids:
         return {}
@@ -225,9 +225,7 @@ async def case(session: AsyncSession, dispute_id: int, organisation_id: int | No
     return Case(row[0], row[1], row[2])
 
 
-async def _count_as_right(
-    session: AsyncSession, assignment: Assignment, rules: Rules
-) -> None:
+async def _count_as_right(session: AsyncSession, assignment: Assignment, rules: Rules) -> None:
     """A control answer judged right after all: its standing counts it so, and a pause that
     its accuracy no longer justifies is lifted."""
     await session.execute(
@@ -263,13 +261,17 @@ def notice_text(found: Case, paid_minor: int, locale: str) -> str:
         if dispute.state == REVERSED:
             if dispute.reason == GOLD:
                 lines = [
-                    _("⚖️ Your dispute about an answer in «{project}» was accepted: "
-                      "your answer counts as right.").format(project=title)
+                    _(
+                        "⚖️ Your dispute about an answer in «{project}» was accepted: "
+                        "your answer counts as right."
+                    ).format(project=title)
                 ]
             else:
                 lines = [
-                    _("⚖️ Your dispute about an answer in «{project}» was accepted: "
-                      "the answer is paid.").format(project=title)
+                    _(
+                        "⚖️ Your dispute about an answer in «{project}» was accepted: "
+                        "the answer is paid."
+                    ).format(project=title)
                 ]
             if paid_minor:
                 lines.append(
@@ -279,8 +281,10 @@ def notice_text(found: Case, paid_minor: int, locale: str) -> str:
                 )
         else:
             lines = [
-                _("⚖️ Your dispute about an answer in «{project}» was looked at: "
-                  "the decision stays.").format(project=title)
+                _(
+                    "⚖️ Your dispute about an answer in «{project}» was looked at: "
+                    "the decision stays."
+                ).format(project=title)
             ]
         if dispute.decision_note:
             lines.append(_("The coordinator's note: {note}").format(note=dispute.decision_note))
