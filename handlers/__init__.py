@@ -5,6 +5,8 @@ from aiogram import F, Router
 from handlers import (
     certificates,
     coordination,
+    disputes,
+    earnings_history,
     fallback,
     learning,
     menu,
@@ -26,11 +28,14 @@ def build_router() -> Router:
         certificates.router,
         coordination.admin_router,
         work_coordination.router,
+        disputes.coordinator_router,
         coordination.coordinator_router,
         work_import.router,
         learning.router,
         practice.router,
         work.router,
+        disputes.worker_router,
+        earnings_history.router,
         menu.router,
         fallback.router,
     ):

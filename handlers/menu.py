@@ -15,6 +15,7 @@ from core.clock import Clock
 from core.i18n import _, format_datetime, format_money, use_locale
 from core.locales import CATALOG_LOCALES, LANGUAGE_NAMES
 from courses.library import CourseLibrary
+from handlers import earnings_history
 from handlers.callbacks import ChangeLanguage, MenuAction
 from handlers.commands import install_commands_for
 from handlers.filters import IsMember
@@ -130,6 +131,7 @@ async def earnings_screen(
         lines.append(_("Paid so far: {amount}").format(amount=_amounts(account("paid"))))
     if found.this_week:
         lines.append(_("This week: {amount}").format(amount=_amounts(found.this_week)))
+    lines += await earnings_history.hourly_lines(session, member.id, now, zone)
     names = {
         "answer": _("Paid work"),
         "practice": _("Training pay"),
@@ -143,7 +145,7 @@ async def earnings_screen(
         if per_currency:
             earned.append(f"• {names[kind]}: {_amounts(per_currency)}")
     body = "\n".join(lines) + "\n\n" + "\n".join(earned)
-    return Screen("\n\n".join([_("💰 Earnings"), body, footer]), back_to_menu())
+    return Screen("\n\n".join([_("💰 Earnings"), body, footer]), earnings_history.markup())
 
 
 @router.message(Command("help"))

@@ -24,7 +24,9 @@ from sqlalchemy import (
     Index,
     Select,
     UniqueConstraint,
+    and_,
     func,
+    or_,
     select,
     update,
 )
@@ -361,3 +363,38 @@ async def decide(
             now=now,
         )
     return found
+
+
+@dataclass(frozen=True)
+class MyAnswer:
+    assignment: Assignment
+    project: WorkProject
+    disputable: str | None  # what can be disputed (None: nothing)
+    dispute: str | None  # the state of its dispute, if the worker opened one
+
+
+async def recent_answers(session: AsyncSession, user_id: int, limit: int = 10) -> list[MyAnswer]:
+    """The worker's latest answers, refused ones too, newest first."""
+    given = or_(
+        Assignment.state.in_((AssignmentState.ANSWERED, AssignmentState.LATE)),
+        and_(Assignment.state == AssignmentState.EXPIRED, Assignment.answered_at.is_not(None)),
+    )
+    rows = (
+        await session.execute(
+            select(Assignment, WorkProject)
+            .join(WorkProject, WorkProject.id == Assignment.project_id)
+            .where(Assignment.user_id == user_id, given)
+            .order_by(Assignment.answered_at.desc(), Assignment.id.desc())
+            .limit(limit)
+        )
+    ).all()
+    states = await of_worker(session, user_id, [a.id for a, _p in rows if a.id is not None])
+    return [MyAnswer(a, p, disputable(a), states.get(a.id or 0)) for a, p in rows]
+
+
+async def can_dispute(session: AsyncSession, user_id: int, assignment_id: int) -> bool:
+    """The worker's own assignment has something to dispute and no dispute yet."""
+    found = await session.get(Assignment, assignment_id, populate_existing=True)
+    if found is None or found.user_id != user_id or disputable(found) is None:
+        return False
+    return not await of_worker(session, user_id, [assignment_id])

@@ -139,6 +139,7 @@ class AnswerOutcome:
     correct: bool | None
     standing: Standing  # read only when the item was gold (no other answer changes it)
     paused_now: bool  # this answer paused the worker on the project
+    assignment_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -487,6 +488,7 @@ async def answer(
         correct=correct,
         standing=standing_of(row, rules),
         paused_now=paused_now,
+        assignment_id=lease.id or 0,
     )
 
 
