@@ -55,6 +55,7 @@ def help_text(member: Member) -> str:
             _("/cohorts - your groups and their invite links"),
             _("/cohort_new NAME - create a group"),
             _("/invite NAME - a new invite link for a group"),
+            _("/cohort_country NAME CODE - the group's country, for the minimum wage"),
             _("/progress - who is where in your groups, and who is stuck"),
             _("/projects - paid projects: figures, review, export"),
             _("Send a project folder as a .zip file to import it."),
