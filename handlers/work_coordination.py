@@ -149,7 +149,7 @@ def pay_text(pay: HourlyPay, floor: Floor | None) -> str:
         seconds=embed(format_number(round(float(pay.median_ms) / 1000, 1))),
     )
     if floor is None:
-        return line + " · " + _("no minimum wage set for your groups' countries")
+        return line + " · " + _("no minimum wage set")
     line += " · " + _("minimum {floor}").format(
         floor=format_money(floor.amount_minor, floor.currency)
     )

@@ -45,6 +45,7 @@ STATEMENTS = {
     "ledger_entries": ["training pay", "work pay"],
     "work_assignments": ["work answers"],
     "work_standing": ["accuracy on control items"],
+    "disputes": ["disputes"],
 }
 CONSENT_ONLY = {
     "fsm_states": ["a question the bot is waiting for you to answer"],
