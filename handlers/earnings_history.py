@@ -11,7 +11,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
-from core.i18n import _, embed, format_date, format_datetime, format_money
+from core.i18n import _, embed, format_date, format_datetime, format_money, ngettext
 from handlers.callbacks import DisputeOpen, EarningsView, MenuAction
 from handlers.filters import IsMember
 from handlers.learning import local
@@ -75,7 +75,11 @@ async def by_day_screen(
     for day in days:
         earned = _amounts(day.earned) if day.earned else "-"
         lines.append(
-            _("{date}: {answers} answers, {earned}").format(
+            ngettext(
+                "{date}: {answers} answer, {earned}",
+                "{date}: {answers} answers, {earned}",
+                day.answers,
+            ).format(
                 date=format_date(day.day, fmt="medium"), answers=embed(day.answers), earned=earned
             )
         )
@@ -93,7 +97,11 @@ async def by_project_screen(session: AsyncSession, member: Member) -> Screen:
     for total in totals:
         earned = _amounts(total.earned) if total.earned else "-"
         lines.append(
-            _("{project}: {answers} answers, {earned}").format(
+            ngettext(
+                "{project}: {answers} answer, {earned}",
+                "{project}: {answers} answers, {earned}",
+                total.answers,
+            ).format(
                 project=local(total.project.spec["title"]),
                 answers=embed(total.answers),
                 earned=earned,
