@@ -238,13 +238,22 @@ async def weekly_job(
     floors: dict[str, Floor],
     zone: tzinfo,
     gate: WriteGate | None = None,
+    *,
+    weeks: int = 4,
 ) -> TopUps:
-    """The scheduled job: top up last week (in `zone`), in one transaction of its own. Running
-    it again, or after a crash, writes nothing twice."""
+    """The scheduled job: top up the last `weeks` complete weeks (in `zone`; a week missed
+    while the bot was down is caught up), in one transaction of its own. Running it again, or
+    after a crash, writes nothing twice."""
     now = clock.now()
     if gate is None:
         gate = WriteGate(enabled=False)
+    done = TopUps()
     async with gate.held(), sessions() as session:
-        done = await top_up_week(session, last_week(now, zone), now, floors)
+        for back in range(weeks):
+            week = await top_up_week(session, last_week(now, zone) - back * WEEK, now, floors)
+            done.credits += week.credits
+            done.notices += week.notices
+            for currency, amount in week.amounts.items():
+                done.amounts[currency] += amount
         await session.commit()
     return done

@@ -203,3 +203,14 @@ async def test_a_top_up_waits_where_its_answer_waits(runtime: Runtime) -> None:
         theirs = await ledger.balances(session, 101)
         await session.commit()
     assert (theirs["USD"].available, theirs["USD"].pending) == (5, 0)
+
+
+async def test_a_week_missed_while_the_bot_was_down_is_caught_up_once(runtime: Runtime) -> None:
+    await setup(runtime, {100: "SY"})
+    await work(runtime, 100, 30, times=2)
+    late = _Monday(runtime.clock.now())
+    late.at += timedelta(days=14)  # the job did not run for two Mondays
+    first = await fair_pay.weekly_job(runtime.sessions, late, FLOORS, UTC)
+    again = await fair_pay.weekly_job(runtime.sessions, late, FLOORS, UTC)
+    assert (first.credits, first.notices, again.credits) == (2, 1, 0)
+    assert await top_ups(runtime) == {100: [3, 3]}
