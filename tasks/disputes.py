@@ -69,10 +69,7 @@ class Dispute(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=NOTE_LENGTH)  # the worker's sentence
     state: str = Field(default=OPEN, max_length=8)
     created_at: datetime = Field(sa_type=UTCDateTime)
-    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    decided_by: int | None = Field(
-        default=None, sa_column=Column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"))
-    )
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # by: the audit log
     decision_note: str | None = Field(default=None, max_length=NOTE_LENGTH)
 
 
@@ -319,7 +316,7 @@ async def decide(
     moved = await session.execute(
         update(Dispute)
         .where(Dispute.id == dispute_id, Dispute.state == OPEN)
-        .values(state=state, decided_at=now, decided_by=coordinator_id, decision_note=text)
+        .values(state=state, decided_at=now, decision_note=text)
         .execution_options(synchronize_session=False)
     )
     if not moved.rowcount:

@@ -14,6 +14,7 @@ from core.i18n import format_money, use_locale
 from core.outbox import OutboxMessage
 from courses.models import UserSkill
 from handlers.callbacks import DisputeDecide, DisputeOpen, DisputeShow
+from people.models import AuditEntry
 from standin.client import SimUser
 from tasks.disputes import Dispute
 from tasks.models import Assignment, LedgerEntry
@@ -87,7 +88,7 @@ async def test_a_flagged_answer_is_disputed_reversed_paid_once_and_the_worker_to
     await other.send(REASON)  # no reason prompt is open for them: nothing is decided
     await other.press_data(DisputeOpen(a=flagged.id).pack(), message)  # not their answer
     [still] = await _rows(runtime, Dispute)
-    assert still.state == "open" and still.decided_by is None
+    assert still.state == "open" and still.decided_at is None
     assert not await _rows(runtime, LedgerEntry)
     assert len(await _rows(runtime, Dispute)) == 1
 
@@ -105,7 +106,9 @@ async def test_a_flagged_answer_is_disputed_reversed_paid_once_and_the_worker_to
     paid = await _rows(runtime, LedgerEntry, LedgerEntry.user_id == 300)
     assert [(e.kind, e.amount_minor, e.to_account) for e in paid] == [("answer", 2, "available")]
     [decided] = await _rows(runtime, Dispute)
-    assert (decided.state, decided.decision_note, decided.decided_by) == ("reversed", REASON, 20)
+    assert (decided.state, decided.decision_note) == ("reversed", REASON)
+    [decision] = await _rows(runtime, AuditEntry, AuditEntry.action == "dispute_decide")
+    assert (decision.actor_id, decision.object) == (20, f"dispute:{dispute.id}")
     [notice] = await _rows(runtime, OutboxMessage, OutboxMessage.user_id == 300)
     with use_locale(locale):
         amount = format_money(2, "USD")
