@@ -17,7 +17,7 @@ from handlers.callbacks import DisputeDecide, DisputeOpen, DisputeShow
 from people.models import AuditEntry
 from standin.client import SimUser
 from tasks.disputes import Dispute
-from tasks.models import Assignment, LedgerEntry
+from tasks.models import Assignment, LedgerEntry, WorkerStanding
 from tests.e2e.conftest import Onboard, t
 from tests.e2e.test_learning import shown
 from tests.e2e.test_trust_coordination import _code, _coordinator
@@ -33,13 +33,15 @@ async def _rows(runtime: Runtime, model: type, *where: object) -> list:
         return list((await session.execute(select(model).where(*where))).scalars())
 
 
-async def _worker(onboard: Onboard, runtime: Runtime, coordinator: SimUser, locale: str):
+async def _worker(
+    onboard: Onboard, runtime: Runtime, coordinator: SimUser, locale: str, **over: object
+):
     await coordinator.send("/cohort_new Aleppo")
     code = _code(coordinator.last.text)
     await coordinator.send("/cohort_country Aleppo SY")
     assert "Syria" in coordinator.last.text
     worker = await onboard(300, locale, code=code)
-    await setup(runtime, items=2, workers=0)
+    await setup(runtime, workers=0, **({"items": 2} | over))
     async with runtime.sessions() as session:
         session.add(
             UserSkill(
@@ -130,3 +132,49 @@ async def test_a_flagged_answer_is_disputed_reversed_paid_once_and_the_worker_to
     await worker.press(t(locale, "🧾 My answers"))
     assert t(locale, "⚖️ dispute accepted") in shown(worker)
     assert not any(label.startswith(t(locale, "⚖️ Dispute")) for label in worker.last.labels)
+
+
+async def test_a_wrong_control_answer_and_a_refused_late_one_are_disputed_from_the_card(
+    onboard: Onboard, runtime: Runtime
+) -> None:
+    _admin, coordinator = await _coordinator(onboard)
+    worker = await _worker(onboard, runtime, coordinator, "en", items=1, gold=1, gold_share=1.0)
+    await worker.send("/work")
+    await worker.press("🏷 Digits")
+    await worker.press("▶️ Start")
+    runtime.clock.advance(timedelta(seconds=5))
+    await worker.press("0")  # a control item; the right answer is 1
+    assert "❌ This was a control item. The right answer: 1." in shown(worker)
+    await worker.press("⚖️ Dispute")
+    await worker.press("Next ➡️")
+    runtime.clock.advance(timedelta(minutes=10))  # past the lease (5 min) and its grace (2)
+    await worker.press("1")
+    assert shown(worker) == (
+        "The time for that item ran out and it went to someone else.\n\n"
+        "If you think this is wrong, tap Dispute: a coordinator looks at it again."
+    )
+    await worker.press("⚖️ Dispute")
+    found = sorted((d.reason, d.note) for d in await _rows(runtime, Dispute))
+    assert found == [("gold", None), ("late", None)]
+
+    await coordinator.send("/projects")
+    await coordinator.press("⚖️ Disputes (2)")
+    assert "A control item marked wrong. The right answer: 1." in shown(coordinator)
+    assert "The worker wrote nothing." in shown(coordinator)
+    await coordinator.press("↩️ Reverse: pay it")
+    await coordinator.press("✅ Without a reason")
+    assert "Refused as late: answered 10 min after the item was given" in shown(coordinator)
+    await coordinator.press("✋ Uphold")
+    await coordinator.press("✅ Without a reason")
+    assert shown(coordinator) == "No dispute is waiting."
+
+    async with runtime.sessions() as session:
+        standing = await session.get(WorkerStanding, (300, "digits"))
+    assert (standing.gold_answered, standing.gold_correct) == (1, 1)
+    paid = await _rows(runtime, LedgerEntry, LedgerEntry.user_id == 300)
+    assert [(e.kind, e.amount_minor) for e in paid] == [("answer", 2)]  # the control answer only
+    notices = sorted(m.text for m in await _rows(runtime, OutboxMessage))
+    assert notices == [
+        "⚖️ Your dispute about an answer in «Digits» was accepted: your answer counts as right.",
+        "⚖️ Your dispute about an answer in «Digits» was looked at: the decision stays.",
+    ]
