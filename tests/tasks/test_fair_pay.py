@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.app import Runtime
+from bot.settings import SettingsError, load_settings
 from core.outbox import OutboxMessage
 from people import accounts
 from people.models import Cohort, Organisation, User
@@ -44,6 +45,10 @@ def test_floors_from_the_settings_text() -> None:
     for bad in ("SY=1.5 USD", "SYR=150 USD", "SY=150", "SY=150 DOLLARS"):
         with pytest.raises(ValueError):
             parse_floors(bad)
+    settings = load_settings(_env_file=None, min_hourly_wage="SY=150 USD,AF=120 USD")
+    assert settings.min_hourly_wage["AF"] == Floor(120, "USD")
+    with pytest.raises(SettingsError, match="^MIN_HOURLY_WAGE: "):
+        load_settings(_env_file=None, min_hourly_wage="SY=1.50 USD")
 
 
 async def setup(rt: Runtime, countries: dict[int, str | None], **over: Any) -> None:
