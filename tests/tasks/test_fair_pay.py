@@ -47,7 +47,7 @@ def test_floors_from_the_settings_text() -> None:
             parse_floors(bad)
     settings = load_settings(_env_file=None, min_hourly_wage="SY=150 USD,AF=120 USD")
     assert settings.min_hourly_wage["AF"] == Floor(120, "USD")
-    with pytest.raises(SettingsError, match="^MIN_HOURLY_WAGE: "):
+    with pytest.raises(SettingsError, match=r"^MIN_HOURLY_WAGE: "):
         load_settings(_env_file=None, min_hourly_wage="SY=1.50 USD")
 
 
