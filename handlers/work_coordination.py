@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # the dispatcher hands the settings in; handlers never import
     from bot.settings import Settings
 
 MAX_LISTED = 40  # projects on the /projects screen (a message holds 4096 characters)
+LIST_LIMIT = 3900  # characters of the /projects text, with room for the line "…"
 DOCUMENT_LIMIT = 50 * 1024 * 1024  # what a bot may upload to Telegram
 CAPTION_LIMIT = 1024
 SPARK = "▁▂▃▄▅▆▇█"
@@ -197,7 +198,11 @@ async def projects_screen(
     for summary in found[:MAX_LISTED]:
         project = summary.project
         icon = KIND_ICONS.get(project.kind, "🏷")
-        lines.append(
+        label = f"{icon} {title(project)}"[:60]
+        builder.button(text=label, callback_data=ProjectPick(p=project.id))
+        if lines[-1] == "…":
+            continue
+        block = [
             _(
                 "{project} · {state}: done {done} of {items}, to review {review}, "
                 "answers in the last hour {answers}"
@@ -208,11 +213,12 @@ async def projects_screen(
                 items=_n(summary.items),
                 review=_n(summary.review),
                 answers=_n(summary.answers_last_hour),
-            )
-        )
-        lines.append(pay[project.id])
-        label = f"{icon} {title(project)}"[:60]
-        builder.button(text=label, callback_data=ProjectPick(p=project.id))
+            ),
+            pay[project.id],
+        ]
+        # The figures fit one message; the projects past them still have their buttons.
+        fits = sum(len(line) + 1 for line in lines + block) <= LIST_LIMIT
+        lines += block if fits else ["…"]
     if waiting:
         builder.button(
             text=_("⚖️ Disputes ({count})").format(count=format_number(waiting)),

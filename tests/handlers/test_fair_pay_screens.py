@@ -12,7 +12,9 @@ from handlers.menu import earnings_screen
 from handlers.work_coordination import projects_screen
 from people.accounts import get_member
 from tasks.fair_pay import Floor
+from tasks.models import WorkProject
 from tests.tasks.test_fair_pay import FLOORS, setup, work
+from tests.tasks.test_work import spec
 
 
 async def test_the_projects_list_weighs_the_median_pay_against_the_floor(
@@ -67,3 +69,27 @@ async def test_earnings_show_pay_per_hour_and_a_history(runtime: Runtime) -> Non
         with use_locale("en"):
             later = await earnings_screen(session, member, runtime.clock)
     assert "Per hour of answering: - this week, $2.40 overall" in later.text
+
+
+async def test_a_long_projects_list_fits_one_message_and_keeps_every_button(
+    runtime: Runtime,
+) -> None:
+    async with runtime.sessions() as session:
+        for n in range(40):
+            data = spec(id=f"project-{n:02}", title={"en": f"A long project title number {n}"})
+            session.add(
+                WorkProject(
+                    id=data["id"],
+                    kind=data["kind"],
+                    spec=data,
+                    spec_digest="x",
+                    reward_minor=2,
+                    currency="USD",
+                    created_at=runtime.clock.now(),
+                )
+            )
+        await session.commit()
+        with use_locale("en"):
+            screen = await projects_screen(session, runtime.clock, None, FLOORS)
+    assert len(screen.text.encode("utf-16-le")) // 2 <= 4096 and screen.text.endswith("…")
+    assert len([row for row in screen.markup.inline_keyboard]) == 40
