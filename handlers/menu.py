@@ -113,7 +113,7 @@ async def earnings_screen(
     )
     if not found.by_kind and not any(b.total for b in found.balances.values()):
         body = _("Nothing is recorded for you yet. Practice sets and paid work earn money.")
-        return Screen("\n\n".join([_("💰 Earnings"), body, footer]), back_to_menu())
+        return Screen("\n\n".join([_("💰 Earnings"), body, footer]), earnings_history.markup())
 
     def account(name: str, *, zero: bool = False) -> dict[str, int]:
         return {c: getattr(b, name) for c, b in found.balances.items() if zero or getattr(b, name)}
