@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from core.crypto import valid_key
 from core.i18n import set_digits
 from core.locales import CATALOG_LOCALES
+from tasks.fair_pay import Floor, parse_floors
 from tasks.payout_models import METHOD_KINDS
 from tasks.payouts import PayoutTerms
 
@@ -43,6 +44,8 @@ HINTS = {
     "PAYOUT_METHODS": f"use some of {', '.join(METHOD_KINDS)}, separated by commas",
     "PAYOUT_METHODS_BY_COHORT": 'use JSON from cohort id to methods, e.g. {"7": ["cash"]}',
     "PAYOUT_MINIMUM": 'use JSON from currency code to minor units, e.g. {"USD": 500}',
+    "MIN_HOURLY_WAGE": "give COUNTRY=AMOUNT CURRENCY per country, comma separated, the amount in "
+    "minor units per hour, e.g. MIN_HOURLY_WAGE=SY=150 USD,AF=120 USD",
 }
 
 
@@ -83,6 +86,8 @@ class Settings(BaseSettings):
     payout_weekday: int = Field(default=0, ge=0, le=6)  # 0 is Monday
     payout_hour: int = Field(default=9, ge=0, le=23)
     payouts_dir: Path = Path("data/payouts")
+    # The minimum hourly wage per cohort country (tasks.fair_pay): "SY=150 USD,AF=120 USD"
+    min_hourly_wage: Annotated[dict[str, Floor], NoDecode] = {}
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -186,6 +191,13 @@ class Settings(BaseSettings):
     def _minimum(cls, value: dict[str, int]) -> dict[str, int]:
         if any(len(c) != 3 or c.upper() != c or amount < 0 for c, amount in value.items()):
             raise ValueError("not a map from currency code to minor units")
+        return value
+
+    @field_validator("min_hourly_wage", mode="before")
+    @classmethod
+    def _floors(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_floors(value)
         return value
 
     @model_validator(mode="after")

@@ -173,3 +173,30 @@ class PayoutStep(CallbackData, prefix="po"):
 
     do: str
     kind: str = ""
+class DisputeOpen(CallbackData, prefix="dso"):
+    """The worker disputes their assignment `a` (not paid, or a control answer marked wrong)."""
+
+    a: int
+
+
+class DisputeShow(CallbackData, prefix="dsq"):
+    """Open dispute number `n` of project `p`'s ("": of every project) that the coordinator
+    may decide."""
+
+    p: str
+    n: int = 0
+
+
+class DisputeDecide(CallbackData, prefix="dsd"):
+    """Decide dispute `d`: `rev` reverses it (pays the answer), else it is upheld; without
+    `ok` the coordinator is first asked for an optional reason."""
+
+    d: int
+    rev: bool
+    ok: bool = False
+
+
+class EarningsView(CallbackData, prefix="eh"):
+    """The worker's history: "day", "project", or "answers" (recent answers, to dispute)."""
+
+    v: str

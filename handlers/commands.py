@@ -26,6 +26,7 @@ COORDINATORS = (
     ("invite", N_("New invite link for a group")),
     ("invite_revoke", N_("Withdraw an invite link")),
     ("progress", N_("Who is where in your groups")),
+    ("cohort_country", N_("Set a group's country, for the minimum wage")),
 )
 PROJECTS = (  # coordinators' and admins'
     ("projects", N_("Labelling projects: figures, review, export")),

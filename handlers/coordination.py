@@ -19,7 +19,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.bidi import isolate_ltr
 from core.clock import Clock
-from core.i18n import _, code, embed, format_date, format_datetime, format_percent, ngettext
+from core.i18n import (
+    _,
+    babel_locale,
+    code,
+    embed,
+    format_date,
+    format_datetime,
+    format_money,
+    format_percent,
+    ngettext,
+)
 from core.text_input import clean, excerpt, parse_number
 from courses.figures import (
     LESSON,
@@ -39,7 +49,7 @@ from handlers.filters import IsAdmin, IsCoordinator
 from handlers.learning import local
 from handlers.routing import Routes
 from handlers.screens import Screen, present
-from people import accounts, audit
+from people import accounts, audit, countries
 from people.accounts import (
     DISPLAY_NAME_LENGTH,
     EXPIRED,
@@ -85,6 +95,9 @@ def error_text(error: AccountError) -> str:
         ),
         "not_coordinator": lambda: _("Only coordinators can do this."),
         "not_admin": lambda: _("Only admins can do this."),
+        "unknown_country": lambda: _(
+            "{name} is not a country code. Use the two letters of ISO 3166, e.g. SY or AF."
+        ).format(name=name),
     }
     return texts.get(error.reason, lambda: _("That did not work. Please try again."))()
 
@@ -620,4 +633,43 @@ async def audit_log(
             "",
             _("Older entries: {command}").format(command=isolate_ltr(f"/audit {entries[-1].id}")),
         ]
+    await message.answer("\n".join(lines))
+
+
+@coordinator_router.message(Command("cohort_country"))
+async def cohort_country(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    member: Member,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    """/cohort_country GROUP CODE: where the group's members live, for the minimum wage."""
+    args = clean(command.args or "").text
+    if " " not in args:
+        await message.answer(_("Use it like this: /cohort_country GROUP CODE (e.g. SY or AF)"))
+        return
+    name, country = args.rsplit(" ", 1)
+    try:
+        cohort = await countries.set_country(session, member, name, country, clock)
+    except AccountError as error:
+        await message.answer(error_text(error))
+        return
+    found = countries.country_code(country) or ""
+    place = babel_locale().territories.get(found, found)
+    lines = [
+        _("The group {cohort} is in {country} now.").format(
+            cohort=embed(cohort.name), country=f"{place} ({isolate_ltr(found)})"
+        )
+    ]
+    floor = settings.min_hourly_wage.get(found)
+    if floor is None:
+        lines.append(_("No minimum hourly wage is set for this country yet."))
+    else:
+        lines.append(
+            _("Its members' paid work is topped up to at least {amount} an hour.").format(
+                amount=format_money(floor.amount_minor, floor.currency)
+            )
+        )
     await message.answer("\n".join(lines))

@@ -16,6 +16,7 @@ from core.clock import Clock
 from core.i18n import _, format_datetime, format_money, use_locale
 from core.locales import CATALOG_LOCALES, LANGUAGE_NAMES
 from courses.library import CourseLibrary
+from handlers import earnings_history
 from handlers.callbacks import ChangeLanguage, MenuAction
 from handlers.commands import install_commands_for
 from handlers.filters import IsMember
@@ -57,6 +58,7 @@ def help_text(member: Member) -> str:
             _("/cohorts - your groups and their invite links"),
             _("/cohort_new NAME - create a group"),
             _("/invite NAME - a new invite link for a group"),
+            _("/cohort_country NAME CODE - the group's country, for the minimum wage"),
             _("/progress - who is where in your groups, and who is stuck"),
             _("/projects - paid projects: figures, review, export"),
             _("Send a project folder as a .zip file to import it."),
@@ -73,9 +75,9 @@ def help_text(member: Member) -> str:
         "",
         _(
             "Rafiq stores your Telegram id, language, group, course progress, quiz and practice "
-            "answers, skills, work answers, accuracy on control items, training pay and work "
-            "pay, your name for certificates (encrypted) and your certificates. /mydata sends "
-            "you all of it; /deleteme erases it."
+            "answers, skills, work answers and disputes, accuracy on control items, training pay "
+            "and work pay, your name for certificates (encrypted) and your certificates. /mydata "
+            "sends you all of it; /deleteme erases it."
         ),
         "",
         _("Questions? Ask your coordinator at your partner organisation."),
@@ -113,7 +115,7 @@ async def earnings_screen(
     now = clock.now()
     found = await earnings(session, member.id, now.astimezone(zone) if zone else now)
     footer = earnings_payout_lines(found, terms or PayoutTerms(zone=zone or UTC), now)
-    markup = back_to_menu()
+    markup = earnings_history.markup()
     markup.inline_keyboard.insert(0, [payout_method_button(found)])
     if not found.by_kind and not any(b.total for b in found.balances.values()):
         body = _("Nothing is recorded for you yet. Practice sets and paid work earn money.")
@@ -136,6 +138,7 @@ async def earnings_screen(
         lines.append(_("Paid so far: {amount}").format(amount=_amounts(account("paid"))))
     if found.this_week:
         lines.append(_("This week: {amount}").format(amount=_amounts(found.this_week)))
+    lines += await earnings_history.hourly_lines(session, member.id, now, zone)
     names = {
         "answer": _("Paid work"),
         "practice": _("Training pay"),

@@ -59,9 +59,9 @@ def consent_text() -> str:
     return _(
         "Before we start, please read what Rafiq stores and why.\n\n"
         "We store your Telegram id, the language you choose, the group you joined, your course "
-        "progress, your quiz answers, your practice answers, your skills, your work answers, "
-        "your accuracy on control items, the training pay and work pay you earn, the name you "
-        "give for certificates (encrypted) and your certificates. "
+        "progress, your quiz answers, your practice answers, your skills, your work answers "
+        "and your disputes of them, your accuracy on control items, the training pay and work "
+        "pay you earn, the name you give for certificates (encrypted) and your certificates. "
         "We also keep the messages you send the bot until they are handled, the messages the "
         "bot is due to send you, a question the bot is waiting for you to answer, and, if you "
         "become a coordinator, the invite links you "

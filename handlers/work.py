@@ -25,6 +25,7 @@ from courses.content_model import Course
 from courses.library import CourseLibrary
 from courses.quiz import skills as learned_skills
 from handlers.callbacks import (
+    DisputeOpen,
     MenuAction,
     OpenCourse,
     WorkAnswer,
@@ -40,7 +41,7 @@ from handlers.media import StoredPhoto
 from handlers.routing import Routes
 from handlers.screens import Screen, present
 from people.accounts import Member
-from tasks import images
+from tasks import disputes, images
 from tasks import work as service
 from tasks.models import WorkItem, WorkProject
 from tasks.work import AnswerOutcome, Offer, Rules, WorkError
@@ -426,6 +427,11 @@ async def _after_answer(
         notes.append(
             _("⌛ The time for that item had run out: the answer is not counted, but it is paid.")
         )
+    if outcome.too_fast:
+        text = f"{notes[0]}\n\n{_dispute_hint()}"
+        await present(query, _disputable(text, outcome.assignment_id, project.id), session)
+        await query.answer()
+        return
     if outcome.credited_minor:
         notes.append(format_signed_money(outcome.credited_minor, rules.currency))
     if outcome.correct is False and outcome.gold is not None:
@@ -451,6 +457,7 @@ async def _after_answer(
         if outcome.paused_now:
             lines.append(paused_text(project, outcome.standing, _teaching(project, library)))
         builder = InlineKeyboardBuilder()
+        builder.button(text=_("⚖️ Dispute"), callback_data=DisputeOpen(a=outcome.assignment_id))
         if not outcome.paused_now:
             builder.button(text=_("Next ➡️"), callback_data=WorkNext(project=project.id))
         if _teaching(project, library) is not None:
@@ -465,6 +472,19 @@ async def _after_answer(
     )
     await present(query, screen, session)
     await query.answer(" ".join(notes)[:190] or _("✅ Saved"))
+
+
+def _dispute_hint() -> str:
+    return _("If you think this is wrong, tap Dispute: a coordinator looks at it again.")
+
+
+def _disputable(text: str, assignment_id: int, project_id: str) -> Screen:
+    """Feedback on an answer that was not paid, with the way to dispute it."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("⚖️ Dispute"), callback_data=DisputeOpen(a=assignment_id))
+    builder.button(text=_("Next ➡️"), callback_data=WorkNext(project=project_id))
+    builder.adjust(2)
+    return Screen(text, builder.as_markup())
 
 
 async def _refuse(
@@ -486,6 +506,11 @@ async def _refuse(
         "already": _("That item was already answered."),
         "expired": _("The time for that item ran out and it went to someone else."),
     }.get(error.reason, _("This button is no longer valid."))
+    if project_id is not None and await disputes.can_dispute(session, member.id, assignment_id):
+        screen = _disputable(f"{note}\n\n{_dispute_hint()}", assignment_id, project_id)
+        await present(query, screen, session)
+        await query.answer()
+        return
     if project_id is not None:
         await present(
             query,

@@ -7,7 +7,10 @@ work, before the bot says anything.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import CallbackQuery, FSInputFile, Message, TelegramObject
@@ -16,9 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.bidi import isolate_ltr
 from core.clock import Clock
-from core.i18n import _, code, embed, format_number, format_percent
+from core.i18n import _, code, embed, format_money, format_number, format_percent
 from core.text_input import clean, excerpt, parse_number
 from handlers.callbacks import (
+    DisputeShow,
     ProjectExport,
     ProjectPick,
     ProjectSetState,
@@ -29,13 +33,19 @@ from handlers.routing import Routes
 from handlers.screens import Screen, present
 from handlers.work import KIND_ICONS, answer_text, item_body, item_photo, title
 from people.accounts import USER_ID_LIMIT, Member
-from tasks import figures, review
+from tasks import disputes, figures, review
 from tasks.export import export_project
-from tasks.figures import BANDS, ProjectFigures
+from tasks.fair_pay import Floor
+from tasks.figures import BANDS, HourlyPay, ProjectFigures
 from tasks.models import ItemState, WorkItem, WorkProject
+from tasks.owed import week_start
 from tasks.review import ReviewError
 
+if TYPE_CHECKING:  # the dispatcher hands the settings in; handlers never import the bot
+    from bot.settings import Settings
+
 MAX_LISTED = 40  # projects on the /projects screen (a message holds 4096 characters)
+LIST_LIMIT = 3900  # characters of the /projects text, with room for the line "…"
 DOCUMENT_LIMIT = 50 * 1024 * 1024  # what a bot may upload to Telegram
 CAPTION_LIMIT = 1024
 SPARK = "▁▂▃▄▅▆▇█"
@@ -49,6 +59,11 @@ class IsCoordinatorOrAdmin(Filter):
 
 
 router = Routes(__name__, IsCoordinatorOrAdmin())
+
+
+def dispute_scope(member: Member | None) -> int | None:
+    """Whose disputes the member sees and decides: their organisation's (admins: everyone's)."""
+    return None if member is None or member.is_admin else member.organisation_id
 
 
 def _state_text(state: str) -> str:
@@ -126,16 +141,68 @@ def figures_text(project: WorkProject, found: ProjectFigures) -> str:
     return "\n".join(lines)
 
 
-async def projects_screen(session: AsyncSession, clock: Clock) -> Screen:
+def pay_text(pay: HourlyPay, floor: Floor | None) -> str:
+    """A project's median pay per hour this week against the minimum wage, and a warning."""
+    if pay.hourly_minor is None or pay.median_ms is None:
+        return _("💵 Pay per hour this week: no answers to measure yet")
+    line = _("💵 Pay per hour this week: {hourly} (median {seconds} s an answer)").format(
+        hourly=format_money(round(pay.hourly_minor), pay.currency),
+        seconds=embed(format_number(round(float(pay.median_ms) / 1000, 1))),
+    )
+    if floor is None:
+        return line + " · " + _("no minimum wage set")
+    line += " · " + _("minimum {floor}").format(
+        floor=format_money(floor.amount_minor, floor.currency)
+    )
+    if pay.hourly_minor < floor.amount_minor:
+        line += "\n" + _("⚠️ Below the minimum hourly wage: this week's answers get top-ups.")
+    return line
+
+
+async def _pay_lines(
+    session: AsyncSession,
+    projects: list[WorkProject],
+    now: datetime,
+    floors: Mapping[str, Floor],
+    member: Member | None,
+) -> dict[str, str]:
+    """Per project: its pay per hour this week against the highest floor of the countries of
+    the member's groups (every group's, for an admin) in the project's currency."""
+    countries = await figures.floor_countries(session, dispute_scope(member))
+    since = week_start(now)
+    lines = {}
+    for project in projects:
+        pay = await figures.hourly_pay(session, project, since, now)
+        candidates = [
+            floors[c] for c in countries if c in floors and floors[c].currency == project.currency
+        ]
+        floor = max(candidates, key=lambda f: f.amount_minor, default=None)
+        lines[project.id] = pay_text(pay, floor)
+    return lines
+
+
+async def projects_screen(
+    session: AsyncSession,
+    clock: Clock,
+    member: Member | None = None,
+    floors: Mapping[str, Floor] | None = None,
+) -> Screen:
     found = await figures.summaries(session, clock.now())
     if not found:
         return Screen(_("There are no labelling projects yet."))
     builder = InlineKeyboardBuilder()
     lines = [_("Labelling projects:")]
+    listed = [summary.project for summary in found[:MAX_LISTED]]
+    pay = await _pay_lines(session, listed, clock.now(), floors or {}, member)
+    waiting = sum((await disputes.open_counts(session, dispute_scope(member))).values())
     for summary in found[:MAX_LISTED]:
         project = summary.project
         icon = KIND_ICONS.get(project.kind, "🏷")
-        lines.append(
+        label = f"{icon} {title(project)}"[:60]
+        builder.button(text=label, callback_data=ProjectPick(p=project.id))
+        if lines[-1] == "…":
+            continue
+        block = [
             _(
                 "{project} · {state}: done {done} of {items}, to review {review}, "
                 "answers in the last hour {answers}"
@@ -146,17 +213,27 @@ async def projects_screen(session: AsyncSession, clock: Clock) -> Screen:
                 items=_n(summary.items),
                 review=_n(summary.review),
                 answers=_n(summary.answers_last_hour),
-            )
+            ),
+            pay[project.id],
+        ]
+        # The figures fit one message; the projects past them still have their buttons.
+        fits = sum(len(line) + 1 for line in lines + block) <= LIST_LIMIT
+        lines += block if fits else ["…"]
+    if waiting:
+        builder.button(
+            text=_("⚖️ Disputes ({count})").format(count=format_number(waiting)),
+            callback_data=DisputeShow(p=""),
         )
-        label = f"{icon} {title(project)}"[:60]
-        builder.button(text=label, callback_data=ProjectPick(p=project.id))
     builder.adjust(1)
     return Screen("\n".join(lines), builder.as_markup())
 
 
-async def project_screen(session: AsyncSession, project: WorkProject, clock: Clock) -> Screen:
+async def project_screen(
+    session: AsyncSession, project: WorkProject, clock: Clock, member: Member | None = None
+) -> Screen:
     found = await figures.project_figures(session, project.id, clock.now())
     waiting = await review.review_count(session, project.id)
+    disputed = (await disputes.open_counts(session, dispute_scope(member))).get(project.id, 0)
     p = project.id
     builder = InlineKeyboardBuilder()
     if project.state == "open":
@@ -172,7 +249,12 @@ async def project_screen(session: AsyncSession, project: WorkProject, clock: Clo
     builder.button(text=_("📦 Export"), callback_data=ProjectExport(p=p))
     builder.button(text=_("🔄 Refresh"), callback_data=ProjectPick(p=p))
     builder.button(text=_("⬅️ Projects"), callback_data=ProjectPick(p=""))
-    builder.adjust(2 if project.state != "closed" else 1, 2, 2)
+    if disputed:
+        builder.button(
+            text=_("⚖️ Disputes ({count})").format(count=format_number(disputed)),
+            callback_data=DisputeShow(p=p),
+        )
+    builder.adjust(2 if project.state != "closed" else 1, 2, 2, 1)
     return Screen(figures_text(project, found), builder.as_markup())
 
 
@@ -278,23 +360,32 @@ async def _refused(query: CallbackQuery) -> None:
 
 
 @router.message(Command("projects"))
-async def projects(message: Message, session: AsyncSession, clock: Clock) -> None:
-    await present(message, await projects_screen(session, clock), session)
+async def projects(
+    message: Message, session: AsyncSession, clock: Clock, member: Member, settings: Settings
+) -> None:
+    screen = await projects_screen(session, clock, member, settings.min_hourly_wage)
+    await present(message, screen, session)
 
 
 @router.callback_query(ProjectPick.filter())
 async def pick_project(
-    query: CallbackQuery, callback_data: ProjectPick, session: AsyncSession, clock: Clock
+    query: CallbackQuery,
+    callback_data: ProjectPick,
+    session: AsyncSession,
+    clock: Clock,
+    member: Member,
+    settings: Settings,
 ) -> None:
     if not callback_data.p:
-        await present(query, await projects_screen(session, clock), session)
+        screen = await projects_screen(session, clock, member, settings.min_hourly_wage)
+        await present(query, screen, session)
         await query.answer()
         return
     project = await session.get(WorkProject, callback_data.p)
     if project is None:
         await _refused(query)
         return
-    await present(query, await project_screen(session, project, clock), session)
+    await present(query, await project_screen(session, project, clock, member), session)
     await query.answer()
 
 
@@ -325,7 +416,7 @@ async def set_state(
         }[callback_data.s]
     except ReviewError:
         note = _("The project was already in that state.")
-    await present(query, await project_screen(session, project, clock), session)
+    await present(query, await project_screen(session, project, clock, member), session)
     await query.answer(note)
 
 

@@ -34,6 +34,7 @@ class Cohort(SQLModel, table=True):
     organisation_id: int = Field(foreign_key="organisations.id", index=True)
     name: str = Field(max_length=100)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    country: str | None = Field(default=None, max_length=2)  # ISO 3166 alpha-2: the wage floor
 
 
 class User(SQLModel, table=True):

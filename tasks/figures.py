@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from fractions import Fraction
 from itertools import pairwise
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from people.models import Cohort
 from tasks.models import (
     Assignment,
     AssignmentState,
@@ -205,3 +207,69 @@ async def summaries(session: AsyncSession, now: datetime) -> list[ProjectSummary
             )
         )
     return result
+
+
+# Pay for time: what an answer pays per hour of the time honest answers take.
+HOUR_MS = 3_600_000
+
+
+async def honest_times(
+    session: AsyncSession, project_id: str, since: datetime, until: datetime
+) -> list[int]:
+    """How long (ms) each honest answer of the project in [since, until) took, every worker's:
+    answered in time and not flagged too fast."""
+    rows = await session.execute(
+        select(Assignment.answer_ms).where(
+            Assignment.project_id == project_id,
+            Assignment.state == AssignmentState.ANSWERED,
+            Assignment.too_fast.is_(False),
+            Assignment.answer_ms.is_not(None),
+            Assignment.answered_at >= since,
+            Assignment.answered_at < until,
+        )
+    )
+    return [int(ms) for ms in rows.scalars()]
+
+
+def median(values: list[int]) -> Fraction | None:
+    """The middle value (the mean of the two middle ones for an even count), exactly."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return Fraction(ordered[middle])
+    return Fraction(ordered[middle - 1] + ordered[middle], 2)
+
+
+def hourly_minor(reward_minor: int, median_ms: Fraction) -> Fraction:
+    """What an answer pays per hour, in minor units: reward / median time * 1 hour."""
+    return Fraction(reward_minor) * HOUR_MS / median_ms
+
+
+@dataclass(frozen=True)
+class HourlyPay:
+    """A project's pay per hour of honest work over a period."""
+
+    project_id: str
+    answers: int  # honest answers the median is taken over
+    median_ms: Fraction | None
+    hourly_minor: Fraction | None  # None without honest answers (or with a median of 0)
+    currency: str
+
+
+async def hourly_pay(
+    session: AsyncSession, project: WorkProject, since: datetime, until: datetime
+) -> HourlyPay:
+    times = await honest_times(session, project.id, since, until)
+    middle = median(times)
+    rate = hourly_minor(project.reward_minor, middle) if middle else None
+    return HourlyPay(project.id, len(times), middle, rate, project.currency)
+
+
+async def floor_countries(session: AsyncSession, organisation_id: int | None) -> set[str]:
+    """The countries of the organisation's cohorts (None: of every cohort)."""
+    query = select(Cohort.country).where(Cohort.country.is_not(None)).distinct()
+    if organisation_id is not None:
+        query = query.where(Cohort.organisation_id == organisation_id)
+    return {str(country) for country in (await session.execute(query)).scalars()}

@@ -41,6 +41,7 @@ class AssignmentState(StrEnum):
     SKIPPED = "skipped"
     REPORTED = "reported"  # a problem with the item (unclear, broken image, offensive)
     EXPIRED = "expired"  # the lease ran out unanswered; the item went back to the pool
+    # (answered_at set: an answer came after the grace period and was refused)
 
 
 class WorkProject(SQLModel, table=True):

@@ -139,6 +139,7 @@ class AnswerOutcome:
     correct: bool | None
     standing: Standing  # read only when the item was gold (no other answer changes it)
     paused_now: bool  # this answer paused the worker on the project
+    assignment_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -410,11 +411,20 @@ async def answer(
     if lease.state not in (AssignmentState.LEASED, AssignmentState.EXPIRED):
         raise WorkError("already")
     in_time = lease.state == AssignmentState.LEASED and now <= lease.expires_at
-    if not in_time and now > lease.expires_at + rules.grace:
-        if lease.state == AssignmentState.LEASED:
-            await _leave_lease(session, lease, AssignmentState.EXPIRED)
-        raise WorkError("expired")
     elapsed_ms = int((now - lease.leased_at).total_seconds() * 1000)
+    if not in_time and now > lease.expires_at + rules.grace:
+        # Refused, not paid; when it came is kept so that the worker can dispute it.
+        refused = dict(answered_at=now, answer_ms=elapsed_ms)
+        if lease.state == AssignmentState.LEASED:
+            await _leave_lease(session, lease, AssignmentState.EXPIRED, **refused)
+        else:
+            await session.execute(
+                update(Assignment)
+                .where(Assignment.id == lease.id, Assignment.answered_at.is_(None))
+                .values(**refused)
+                .execution_options(synchronize_session=False)
+            )
+        raise WorkError("expired")
     too_fast = elapsed_ms < rules.min_seconds * 1000
     values = dict(answer=list(picked), answered_at=now, answer_ms=elapsed_ms, too_fast=too_fast)
     item = await session.get(WorkItem, lease.item_id)
@@ -478,6 +488,7 @@ async def answer(
         correct=correct,
         standing=standing_of(row, rules),
         paused_now=paused_now,
+        assignment_id=lease.id or 0,
     )
 
 

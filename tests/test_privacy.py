@@ -47,6 +47,7 @@ STATEMENTS = {
     "work_standing": ["accuracy on control items"],
     "payout_methods": ["payout method"],
     "payouts": ["payouts"],
+    "disputes": ["disputes"],
 }
 CONSENT_ONLY = {
     "fsm_states": ["a question the bot is waiting for you to answer"],

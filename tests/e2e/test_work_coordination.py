@@ -62,6 +62,7 @@ async def test_a_coordinator_sees_figures_pauses_settles_exports_and_a_member_is
     await coordinator.send("/projects")
     assert coordinator.last.text == (
         "Labelling projects:\n🏷 Digits · open: done 0 of 2, to review 1, answers in the last hour 3"
+        "\n💵 Pay per hour this week: $14.40 (median 5 s an answer) · no minimum wage set"
     )
     await coordinator.press("🏷 Digits")
     figures = coordinator.last
