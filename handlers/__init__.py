@@ -9,6 +9,7 @@ from handlers import (
     learning,
     menu,
     onboarding,
+    place,
     practice,
     privacy,
     work,
@@ -20,6 +21,7 @@ from handlers import (
 def build_router() -> Router:
     root = Router(name="rafiq")
     root.message.filter(F.chat.type == "private")
+    root.message.outer_middleware(place.ForgetPlaceOnCommand())
     for routes in (
         onboarding.router,
         privacy.router,

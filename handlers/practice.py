@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aiogram import F
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +16,7 @@ from courses import practice as practice_service
 from courses.content_model import Course, PracticeItem
 from courses.library import CourseLibrary, course_key
 from courses.progress import LearningError, State, current
+from handlers import place
 from handlers.callbacks import ItemAnswer, OpenCourse, PracticeNext, StartPractice
 from handlers.filters import IsMember
 from handlers.item_card import ItemCard, feedback_screen, item_screen
@@ -127,17 +129,19 @@ async def start_practice(
     library: CourseLibrary,
     clock: Clock,
     settings: Settings,
+    state: FSMContext,
 ) -> None:
     found = await _practice_course(
         query, session, member, library, clock, settings, callback_data.course
     )
     if found is None:
         return
-    course, state = found
-    if not state.practised:
+    course, progress = found
+    await place.remember(state, f"practice:{course.id}")
+    if not progress.practised:
         await present(query, intro_screen(course), session)
     else:
-        await present(query, await practice_screen(session, member, state), session)
+        await present(query, await practice_screen(session, member, progress), session)
     await query.answer()
 
 
@@ -150,12 +154,14 @@ async def next_item(
     library: CourseLibrary,
     clock: Clock,
     settings: Settings,
+    state: FSMContext,
 ) -> None:
     found = await _practice_course(
         query, session, member, library, clock, settings, callback_data.course
     )
     if found is None:
         return
+    await place.remember(state, f"practice:{callback_data.course}")
     await present(query, await practice_screen(session, member, found[1]), session)
     await query.answer()
 
