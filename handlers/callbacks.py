@@ -165,3 +165,13 @@ class NameStep(CallbackData, prefix="lzn"):
 
     course: str
     do: str
+
+
+class PracticeToggle(CallbackData, prefix="pt"):
+    """A multi-label practice item: `m` is the set of tags ticked so far (bit i: tag i of the
+    item), `submit` sends it. `ref` is the course's short key."""
+
+    ref: str
+    item: str
+    m: int
+    submit: bool = False
