@@ -519,7 +519,17 @@ def _draw_ornaments(
     name = by_role["name"]
     name_width = sum(run.width for run in name.runs)
     half = min(width / 2 - 150 * unit, max(300 * unit, name_width / 2 + 40 * unit))
-    underline_y = name.y + 32 * unit
+    # Below the deepest descender (Naskh's ي and ن reach far under the baseline).
+    depth = max(
+        (
+            _font(run.face, name.font_size, bold=name.bold).getbbox(
+                run.text, anchor="ls", direction=run.direction
+            )[3]
+            for run in name.runs
+        ),
+        default=0,
+    )
+    underline_y = name.y + max(32 * unit, depth + 10 * unit)
     draw.line((centre - half, underline_y, centre + half, underline_y), fill=_GOLD, width=thin)
 
     # Rules above the date and the code, like signature lines.
