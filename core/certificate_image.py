@@ -9,8 +9,10 @@ as its own LTR run, and the runs are placed right to left. So punctuation at the
 ("/verify") stays attached to it instead of jumping to the other end, as a single bidi string
 would do. The code itself is always drawn as a separate LTR run.
 
-The fonts (DejaVu Sans, regular and bold; Latin, Cyrillic and Arabic incl. Persian letters in
-one face) ship in core/assets/fonts and are loaded relative to this file, never from the system.
+Each run is drawn in a font made for its script (core.certificate_fonts): Noto Naskh Arabic
+for Arabic, Vazirmatn for Dari, Noto Sans for Latin and Cyrillic, so a name typed in another
+script than the certificate's language gets its own script's font. The fonts ship in
+core/assets/fonts and are loaded relative to the package, never from the system.
 """
 
 from __future__ import annotations
@@ -20,16 +22,12 @@ import math
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Literal
 
 from PIL import Image, ImageDraw, ImageFont, features
 
 from core.bidi import clean_display_name, is_rtl
-
-FONT_DIR = Path(__file__).resolve().parent / "assets" / "fonts"
-REGULAR_FONT = FONT_DIR / "DejaVuSans.ttf"
-BOLD_FONT = FONT_DIR / "DejaVuSans-Bold.ttf"
+from core.certificate_fonts import Face, FacePlan, arabic_face_for, font_path
 
 DEFAULT_SIZE = (1600, 1131)  # landscape, A4 proportions
 MAX_BYTES = 300_000
@@ -66,12 +64,13 @@ class CertificateText:  # all strings already translated by the caller
 
 @dataclass(frozen=True)
 class Run:
-    """A piece of a line drawn in one direction; x is its left edge, y the baseline."""
+    """A piece of a line drawn in one direction and one face; x is its left edge."""
 
     text: str
     direction: Direction
     x: float
     width: float
+    face: Face
 
 
 @dataclass(frozen=True)
@@ -96,20 +95,19 @@ def render_certificate(
     image = Image.new("RGB", size, _BACKGROUND)
     draw = ImageDraw.Draw(image)
     lines = layout_certificate(text, locale=locale, size=size)
-    language = _language_for(locale)
+    setting = _Setting.for_locale(locale)
     _draw_frame(draw, width, height)
     _draw_ornaments(draw, lines, width, height)
     for line in lines:
-        font = _font(line.font_size, bold=line.bold)
         for run in line.runs:
             draw.text(
                 (run.x, line.y),
                 run.text,
-                font=font,
+                font=_font(run.face, line.font_size, bold=line.bold),
                 fill=line.fill,
                 anchor="ls",
                 direction=run.direction,
-                language=language,  # the same as when measured in layout_certificate
+                language=setting.language(run.face),  # as when measured in the layout
             )
     return _encode(image)
 
@@ -143,11 +141,11 @@ def layout_certificate(
 ) -> list[PlacedLine]:
     """Where every line goes. Raises CertificateError if Pillow lacks raqm."""
     _require_raqm()
-    text = clean_certificate_text(text)
+    language = _Setting.for_locale(locale)
+    text = _drawable_text(clean_certificate_text(text), language.plan)
     width, height = size
     scale = min(width / DEFAULT_SIZE[0], height / DEFAULT_SIZE[1])
     base = _base_direction(locale)
-    language = _language_for(locale)
     centre = width / 2
     content_width = width - 2 * 150 * (width / DEFAULT_SIZE[0])
 
@@ -168,8 +166,7 @@ def layout_certificate(
         x: float = centre,
         direction: Direction = base,
     ) -> PlacedLine:
-        font = _font(font_size, bold=bold)
-        runs = _place_runs(value, font, direction, language, x)
+        runs = _place_runs(value, font_size, bold, direction, language, x)
         return PlacedLine(role, value, runs, baseline, font_size, bold, fill)
 
     lines: list[PlacedLine] = []
@@ -235,10 +232,34 @@ def _base_direction(locale: str) -> Direction:
     return "rtl" if is_rtl(locale) else "ltr"
 
 
-def _language_for(locale: str) -> str:
-    """OpenType language for HarfBuzz: Dari (fa_AF, prs) uses Persian forms."""
-    base = locale.replace("-", "_").split("_")[0].lower()
-    return "fa" if base in {"fa", "prs"} else base or "en"
+@dataclass(frozen=True)
+class _Setting:
+    """The faces and the OpenType language tags a certificate in one locale is drawn with."""
+
+    plan: FacePlan
+    base_language: str  # e.g. "ar", "fa", "uk"
+
+    @classmethod
+    def for_locale(cls, locale: str) -> _Setting:
+        base = locale.replace("-", "_").split("_")[0].lower()
+        # Dari (fa_AF, prs) uses Persian forms.
+        return cls(FacePlan(arabic_face_for(locale)), "fa" if base in {"fa", "prs"} else base)
+
+    def language(self, face: Face) -> str | None:
+        """HarfBuzz language: the certificate's own where the piece is in its script."""
+        if face is self.plan.arabic:
+            return self.base_language if self.base_language in {"ar", "fa"} else "ar"
+        return None if self.base_language in {"ar", "fa"} else self.base_language or "en"
+
+
+def _drawable_text(text: CertificateText, plan: FacePlan) -> CertificateText:
+    """Every field without the characters no bundled face can draw."""
+    return CertificateText(
+        **{
+            name: "".join(piece for piece, _ in plan.segments(value))
+            for name, value in vars(text).items()
+        }
+    )
 
 
 def _first_strong_direction(text: str, default: Direction) -> Direction:
@@ -254,12 +275,16 @@ def _first_strong_direction(text: str, default: Direction) -> Direction:
 def split_runs(text: str, direction: Direction) -> list[tuple[str, Direction]]:
     """Cut a paragraph into direction runs, in logical order.
 
-    LTR paragraphs are one run (FriBiDi orders any Arabic inside correctly). In an RTL paragraph
-    each stretch from a strong left-to-right letter to the last LTR letter or digit before the
-    next Arabic letter becomes an LTR run, with touching openers/closers such as "/" or "(".
+    In an RTL paragraph each stretch from a strong left-to-right letter to the last LTR letter
+    or digit before the next Arabic letter becomes an LTR run, with touching openers/closers
+    such as "/" or "(". In an LTR paragraph each stretch from an Arabic letter to the last
+    Arabic letter or digit before the next left-to-right letter becomes an RTL run (a name in
+    Arabic letters on a Ukrainian certificate), since each run may need its own font.
     """
-    if direction == "ltr" or not text:
-        return [(text, direction)] if text else []
+    if not text:
+        return []
+    if direction == "ltr":
+        return _rtl_stretches(text)
     classes = [unicodedata.bidirectional(ch) for ch in text]
     runs: list[tuple[str, Direction]] = []
     rtl_start = 0
@@ -288,36 +313,78 @@ def split_runs(text: str, direction: Direction) -> list[tuple[str, Direction]]:
     return runs
 
 
-@lru_cache(maxsize=128)
-def _font(size: int, *, bold: bool) -> ImageFont.FreeTypeFont:
-    path = BOLD_FONT if bold else REGULAR_FONT
+def _rtl_stretches(text: str) -> list[tuple[str, Direction]]:
+    classes = [unicodedata.bidirectional(ch) for ch in text]
+    runs: list[tuple[str, Direction]] = []
+    ltr_start = 0
+    i = 0
+    while i < len(text):
+        if classes[i] not in {"R", "AL"}:
+            i += 1
+            continue
+        end = j = i
+        while j < len(text) and classes[j] != "L":
+            if classes[j] in {"R", "AL", "AN", "EN"}:
+                end = j
+            j += 1
+        if i > ltr_start:
+            runs.append((text[ltr_start:i], "ltr"))
+        runs.append((text[i : end + 1], "rtl"))
+        ltr_start = i = end + 1
+    if ltr_start < len(text):
+        runs.append((text[ltr_start:], "ltr"))
+    return runs
+
+
+@lru_cache(maxsize=256)
+def _font(face: Face, size: int, *, bold: bool) -> ImageFont.FreeTypeFont:
+    path = font_path(face, bold=bold)
     return ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.RAQM)
 
 
-def _run_width(value: str, font: ImageFont.FreeTypeFont, direction: Direction, lang: str) -> float:
-    return font.getlength(value, direction=direction, language=lang)
+@lru_cache(maxsize=4096)
+def _pieces(
+    value: str, size: int, bold: bool, direction: Direction, setting: _Setting
+) -> tuple[tuple[str, Direction, Face, float], ...]:
+    """(text, direction, face, width) in visual order from the paragraph's start edge: the
+    direction runs in reading order, each cut into one-face pieces in the run's own order."""
+    pieces = []
+    for part, d in split_runs(value, direction):
+        run = [
+            (
+                text,
+                d,
+                face,
+                _font(face, size, bold=bold).getlength(
+                    text, direction=d, language=setting.language(face)
+                ),
+            )
+            for text, face in setting.plan.segments(part)
+        ]
+        pieces.extend(run if d == direction else reversed(run))
+    return tuple(pieces)
 
 
-def _measure(value: str, font: ImageFont.FreeTypeFont, direction: Direction, lang: str) -> float:
-    return sum(_run_width(part, font, d, lang) for part, d in split_runs(value, direction))
+def _measure(value: str, size: int, bold: bool, direction: Direction, setting: _Setting) -> float:
+    return sum(width for *_, width in _pieces(value, size, bold, direction, setting))
 
 
 def _place_runs(
-    value: str, font: ImageFont.FreeTypeFont, direction: Direction, lang: str, centre: float
+    value: str, size: int, bold: bool, direction: Direction, setting: _Setting, centre: float
 ) -> tuple[Run, ...]:
     """Runs centred on `centre`; in an RTL paragraph the first run is the rightmost."""
-    parts = [(part, d, _run_width(part, font, d, lang)) for part, d in split_runs(value, direction)]
-    total = sum(width for _, _, width in parts)
+    parts = _pieces(value, size, bold, direction, setting)
+    total = sum(width for *_, width in parts)
     runs = []
     if direction == "rtl":
         right = centre + total / 2
-        for part, d, width in parts:
-            runs.append(Run(part, d, right - width, width))
+        for part, d, face, width in parts:
+            runs.append(Run(part, d, right - width, width, face))
             right -= width
     else:
         left = centre - total / 2
-        for part, d, width in parts:
-            runs.append(Run(part, d, left, width))
+        for part, d, face, width in parts:
+            runs.append(Run(part, d, left, width, face))
             left += width
     return tuple(runs)
 
@@ -329,12 +396,12 @@ def _fit_size(
     max_width: float,
     bold: bool,
     direction: Direction,
-    lang: str,
+    setting: _Setting,
 ) -> int:
     """The largest font size (stepping down) at which `value` fits on one line."""
     size = largest
     while size > smallest:
-        width = _measure(value, _font(size, bold=bold), direction, lang)
+        width = _measure(value, size, bold, direction, setting)
         if width <= max_width:
             return size
         # Jump close to the fitting size, then keep stepping down (widths are not linear).
@@ -343,17 +410,23 @@ def _fit_size(
 
 
 def _balanced_split(
-    value: str, font: ImageFont.FreeTypeFont, max_width: float, direction: Direction, lang: str
+    value: str,
+    size: int,
+    bold: bool,
+    max_width: float,
+    direction: Direction,
+    setting: _Setting,
 ) -> list[str] | None:
     """`value` on one line, or split into two lines of similar width; None if it cannot fit."""
-    if _measure(value, font, direction, lang) <= max_width:
+    if _measure(value, size, bold, direction, setting) <= max_width:
         return [value]
     words = value.split(" ")
     best: tuple[float, list[str]] | None = None
     for cut in range(1, len(words)):
         first, second = " ".join(words[:cut]), " ".join(words[cut:])
         widest = max(
-            _measure(first, font, direction, lang), _measure(second, font, direction, lang)
+            _measure(first, size, bold, direction, setting),
+            _measure(second, size, bold, direction, setting),
         )
         if widest <= max_width and (best is None or widest < best[0]):
             best = (widest, [first, second])
@@ -367,34 +440,39 @@ def _fit_wrapped(
     max_width: float,
     bold: bool,
     direction: Direction,
-    lang: str,
+    setting: _Setting,
 ) -> tuple[int, list[str]]:
     """Font size and one or two balanced lines for `value`. If it does not fit in two lines
     even at the smallest size, the second line is cut short with an ellipsis."""
     for size in range(largest, smallest - 1, -2):
-        lines = _balanced_split(value, _font(size, bold=bold), max_width, direction, lang)
+        lines = _balanced_split(value, size, bold, max_width, direction, setting)
         if lines:
             return size, lines
-    font = _font(smallest, bold=bold)
+    size = smallest
     first, rest = "", value
     for word in value.split(" "):  # greedy first line, everything else on the second
         candidate = f"{first} {word}" if first else word
-        if first and _measure(candidate, font, direction, lang) > max_width:
+        if first and _measure(candidate, size, bold, direction, setting) > max_width:
             break
         first = candidate
         rest = value[len(first) :].strip()
-    lines = [_truncate(first, font, max_width, direction, lang)]
+    lines = [_truncate(first, size, bold, max_width, direction, setting)]
     if rest:
-        lines.append(_truncate(rest, font, max_width, direction, lang))
+        lines.append(_truncate(rest, size, bold, max_width, direction, setting))
     return smallest, lines
 
 
 def _truncate(
-    value: str, font: ImageFont.FreeTypeFont, max_width: float, direction: Direction, lang: str
+    value: str,
+    size: int,
+    bold: bool,
+    max_width: float,
+    direction: Direction,
+    setting: _Setting,
 ) -> str:
-    if _measure(value, font, direction, lang) <= max_width:
+    if _measure(value, size, bold, direction, setting) <= max_width:
         return value
-    while value and _measure(value + _ELLIPSIS, font, direction, lang) > max_width:
+    while value and _measure(value + _ELLIPSIS, size, bold, direction, setting) > max_width:
         value = value[:-1].rstrip()
     return value + _ELLIPSIS
 
@@ -441,7 +519,17 @@ def _draw_ornaments(
     name = by_role["name"]
     name_width = sum(run.width for run in name.runs)
     half = min(width / 2 - 150 * unit, max(300 * unit, name_width / 2 + 40 * unit))
-    underline_y = name.y + 32 * unit
+    # Below the deepest descender (Naskh's ي and ن reach far under the baseline).
+    depth = max(
+        (
+            _font(run.face, name.font_size, bold=name.bold).getbbox(
+                run.text, anchor="ls", direction=run.direction
+            )[3]
+            for run in name.runs
+        ),
+        default=0,
+    )
+    underline_y = name.y + max(32 * unit, depth + 10 * unit)
     draw.line((centre - half, underline_y, centre + half, underline_y), fill=_GOLD, width=thin)
 
     # Rules above the date and the code, like signature lines.

@@ -71,11 +71,21 @@ class Question:
 
 @dataclass(frozen=True)
 class PracticeItem:
+    """Single-label: `answer` is one of the set's labels. Multi-label (`tags` given): the item
+    has its own question and tags, any number of them ticked; `answers` are those that apply."""
+
     id: str
-    answer: str
+    answer: str  # "" for a multi-label item
     feedback: dict[str, str]
     image: Path | None = None
     text: dict[str, str] | None = None
+    question: dict[str, str] | None = None
+    tags: tuple[Option, ...] = ()
+    answers: frozenset[str] = frozenset()
+
+    @property
+    def multi(self) -> bool:
+        return bool(self.tags)
 
 
 @dataclass(frozen=True)

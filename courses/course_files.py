@@ -69,6 +69,7 @@ COURSE_NAMES = {
     ("practice", "labels", "*"): "label {0}",
     ("practice", "items", "*"): "practice item {0}",
     ("practice", "items", "*", "image"): "practice item {0}",
+    ("practice", "items", "*", "tags", "*"): "tag {1} of practice item {0}",
 }
 LANGUAGE_NAMES = {
     ("title",): "the course title",
@@ -87,6 +88,8 @@ LANGUAGE_NAMES = {
     ("practice", "items", "*"): "practice item {0}",
     ("practice", "items", "*", "feedback"): "feedback of practice item {0}",
     ("practice", "items", "*", "text"): "text of practice item {0}",
+    ("practice", "items", "*", "question"): "question of practice item {0}",
+    ("practice", "items", "*", "labels", "*"): "tag {1} of practice item {0}",
 }
 
 
@@ -228,11 +231,23 @@ def _true(value: object) -> bool:
     return True
 
 
+MAX_STORED_ANSWER_CHARS = 40  # a practice answer's column: a multi-label answer's tag ids
+
+
 class PracticeItemSpec(Strict):
+    """A single-label item (`answer`: one of the set's labels) or a multi-label item (`tags`:
+    its own labels, any number of them ticked; `answers`: the ones that apply)."""
+
     id: Id
-    answer: Id
+    answer: Id | None = None
+    tags: Annotated[list[Id], _count(MIN_LABELS, MAX_LABELS, "tag"), unique("tag")] | None = None
+    answers: Annotated[list[Id], unique("answer")] | None = None
     image: ImageFile | None = None
     text: Annotated[bool, BeforeValidator(_true)] = False
+
+    @property
+    def multi(self) -> bool:
+        return self.tags is not None
 
     @model_validator(mode="after")
     def _image_or_text(self, info: ValidationInfo) -> PracticeItemSpec:
@@ -242,6 +257,35 @@ class PracticeItemSpec(Strict):
             raise fail('{about} has both "image" and "text"; it needs one')
         if self.image is None and not self.text:
             raise fail('{about} needs "image: <file>" or "text: true"')
+        if self.answer is not None and (self.tags is not None or self.answers is not None):
+            raise fail(
+                '{about} has "answer" and "tags"/"answers"; a single-label item has "answer",'
+                ' a multi-label item "tags" and "answers"'
+            )
+        if self.answer is None and self.tags is None:
+            raise fail('{about} needs "answer: <label>" or "tags: [...]" and "answers: [...]"')
+        if self.tags is not None and not self.answers:
+            raise fail('{about} has "tags" but no "answers" (the tags that apply, at least one)')
+        if self.tags is None and self.answers is not None:
+            raise fail('{about} has "answers" but no "tags" (the labels to tick)')
+        if self.tags is not None and self.answers is not None:
+            errors = [
+                (
+                    ("answers", index),
+                    f'answer "{answer}" of practice item "{self.id}" is not one of its tags'
+                    f" ({', '.join(self.tags)})",
+                )
+                for index, answer in enumerate(self.answers)
+                if answer not in self.tags
+            ]
+            if errors:
+                raise fail_at(errors)
+            stored = len(",".join(self.tags))
+            if stored > MAX_STORED_ANSWER_CHARS:
+                raise fail(
+                    f"the tag ids of {{about}} are {stored} characters together (with commas);"
+                    f" at most {MAX_STORED_ANSWER_CHARS}: use shorter ids"
+                )
         return self
 
 
@@ -272,7 +316,7 @@ class PracticeSpec(Strict):
                 f" ({', '.join(self.labels)})",
             )
             for index, item in enumerate(self.items)
-            if item.answer not in self.labels
+            if item.answer is not None and item.answer not in self.labels
         ]
         if self.rate_minor is not None and self.currency is None:
             errors.append((("rate_minor",), '"rate_minor" needs a "currency"'))
@@ -439,6 +483,19 @@ def _quiz(quiz: Sequence[QuestionSpec]) -> Any:
 def _practice(practice: PracticeSpec) -> Any:
     item_text = _model("ItemText", feedback=Feedback)
     text_item_text = _model("TextItemText", feedback=Feedback, text=PracticeText)
+
+    def model_of(item: PracticeItemSpec) -> Any:
+        if item.tags is None:
+            return text_item_text if item.text else item_text
+        fields: dict[str, Any] = {
+            "question": QuestionText,
+            "labels": _keyed("Tags", dict.fromkeys(item.tags, Button)),
+            "feedback": Feedback,
+        }
+        if item.text:
+            fields["text"] = PracticeText
+        return _model("MultiItemText", **fields)
+
     return _model(
         "PracticeText",
         intro=Intro,
@@ -446,7 +503,7 @@ def _practice(practice: PracticeSpec) -> Any:
         labels=_keyed("Labels", dict.fromkeys(practice.labels, Button)),
         items=_keyed(
             "Items",
-            {item.id: text_item_text if item.text else item_text for item in practice.items},
+            {item.id: model_of(item) for item in practice.items},
         ),
     )
 

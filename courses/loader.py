@@ -90,10 +90,16 @@ def _assemble(folder: Path, spec: CourseFile, texts: dict[str, dict[str, Any]]) 
             items=tuple(
                 PracticeItem(
                     id=item.id,
-                    answer=item.answer,
+                    answer=item.answer or "",
                     feedback=t("practice", "items", item.id, "feedback"),
                     image=item.image,
                     text=t("practice", "items", item.id, "text") if item.text else None,
+                    question=t("practice", "items", item.id, "question") if item.multi else None,
+                    tags=tuple(
+                        Option(tag, t("practice", "items", item.id, "labels", tag))
+                        for tag in item.tags or ()
+                    ),
+                    answers=frozenset(item.answers or ()),
                 )
                 for item in p.items
             ),

@@ -19,7 +19,7 @@ from tasks.models import LedgerEntry
 @dataclass(frozen=True)
 class PracticeOutcome:
     item: PracticeItem
-    chosen: str
+    chosen: str  # the label, or a multi-label item's ticked tag ids in the item's order, ","
     correct: bool
     credited_minor: int
     finished: bool
@@ -32,10 +32,14 @@ async def answer_practice(
     course: Course,
     *,
     item_id: str,
-    label: str,
+    label: str | None = None,
+    tags: frozenset[str] | None = None,
     clock: Clock,
 ) -> PracticeOutcome:
     """Record the answer to the next item once, and the training pay it earns once.
+
+    A single-label item takes `label` (one of the set's labels); a multi-label item takes
+    `tags` (any of its own tags, none included) and is right when they are exactly its answers.
 
     Only the next item (the first of the set, in its current order, without an answer) takes an
     answer; any other ("stale": a double tap, an old button, an item edited or removed) changes
@@ -49,15 +53,23 @@ async def answer_practice(
     if state.stage == "quiz" or (state.stage != "passed" and not state.reading_done):
         raise LearningError("not_now")
     item = state.practice_item
-    if item is None or item.id != item_id or label not in {lb.id for lb in practice.labels}:
+    if item is None or item.id != item_id:
         raise LearningError("stale")
+    if item.multi:
+        if tags is None or label is not None or not tags <= {tag.id for tag in item.tags}:
+            raise LearningError("stale")
+        chosen = ",".join(tag.id for tag in item.tags if tag.id in tags)
+        correct = tags == item.answers
+    else:
+        if label is None or tags is not None or label not in {lb.id for lb in practice.labels}:
+            raise LearningError("stale")
+        chosen, correct = label, label == item.answer
     now = clock.now()
-    correct = label == item.answer
     answer = PracticeAnswer(
         user_id=user_id,
         course_id=course.id,
         item_id=item.id,
-        label=label,
+        label=chosen,
         correct=correct,
         answered_at=now,
     )
@@ -82,7 +94,7 @@ async def answer_practice(
         raise LearningError("stale") from None  # a double tap answered it a moment ago
     done = state.practised | {item.id}
     finished = all(other.id in done for other in practice.items)
-    return PracticeOutcome(item, label, correct, credited, finished, len(done))
+    return PracticeOutcome(item, chosen, correct, credited, finished, len(done))
 
 
 def practice_pay_key(answer_id: int | None) -> str:

@@ -12,6 +12,7 @@ from handlers import (
     menu,
     onboarding,
     payout_methods,
+    place,
     practice,
     privacy,
     work,
@@ -23,6 +24,7 @@ from handlers import (
 def build_router() -> Router:
     root = Router(name="rafiq")
     root.message.filter(F.chat.type == "private")
+    root.message.outer_middleware(place.ForgetPlaceOnCommand())
     for routes in (
         onboarding.router,
         privacy.router,

@@ -173,6 +173,8 @@ class PayoutStep(CallbackData, prefix="po"):
 
     do: str
     kind: str = ""
+
+
 class DisputeOpen(CallbackData, prefix="dso"):
     """The worker disputes their assignment `a` (not paid, or a control answer marked wrong)."""
 
@@ -200,3 +202,13 @@ class EarningsView(CallbackData, prefix="eh"):
     """The worker's history: "day", "project", or "answers" (recent answers, to dispute)."""
 
     v: str
+
+
+class PracticeToggle(CallbackData, prefix="pt"):
+    """A multi-label practice item: `m` is the set of tags ticked so far (bit i: tag i of the
+    item), `submit` sends it. `ref` is the course's short key."""
+
+    ref: str
+    item: str
+    m: int
+    submit: bool = False

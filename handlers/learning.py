@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from aiogram import F
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +31,7 @@ from courses.library import CourseLibrary, course_key
 from courses.pages import CourseSummary
 from courses.progress import LearningError, State, current
 from courses.quiz import QuizOutcome
+from handlers import place
 from handlers.callbacks import (
     GetCertificate,
     MenuAction,
@@ -278,13 +280,15 @@ async def _show_course(
     query: CallbackQuery,
     session: AsyncSession,
     member: Member,
-    state: State,
+    progress: State,
     library: CourseLibrary,
     clock: Clock,
     zone: ZoneInfo,
+    fsm: FSMContext,
     note: str | None = None,
 ) -> None:
-    screen = await course_screen(session, member, state, library, clock, zone)
+    screen = await course_screen(session, member, progress, library, clock, zone)
+    await place.remember(fsm, f"course:{progress.course.id}")
     await present(query, screen, session)
     await query.answer(note)
 
@@ -300,15 +304,25 @@ async def _course_or_refuse(
 
 @router.message(Command("learn"))
 async def learn_command(
-    message: Message, session: AsyncSession, member: Member, library: CourseLibrary
+    message: Message,
+    session: AsyncSession,
+    member: Member,
+    library: CourseLibrary,
+    state: FSMContext,
 ) -> None:
+    await place.remember(state, "learn")
     await present(message, course_list(await pages.overview(session, member.id, library)), session)
 
 
 @router.callback_query(MenuAction.filter(F.action == "learn"))
 async def learn_menu(
-    query: CallbackQuery, session: AsyncSession, member: Member, library: CourseLibrary
+    query: CallbackQuery,
+    session: AsyncSession,
+    member: Member,
+    library: CourseLibrary,
+    state: FSMContext,
 ) -> None:
+    await place.remember(state, "learn")
     await present(query, course_list(await pages.overview(session, member.id, library)), session)
     await query.answer()
 
@@ -322,12 +336,13 @@ async def open_course(
     library: CourseLibrary,
     clock: Clock,
     settings: Settings,
+    state: FSMContext,
 ) -> None:
     course = await _course_or_refuse(query, library, callback_data.course)
     if course is None:
         return
-    state = await pages.open_course(session, member.id, course, clock)
-    await _show_course(query, session, member, state, library, clock, settings.zone)
+    progress = await pages.open_course(session, member.id, course, clock)
+    await _show_course(query, session, member, progress, library, clock, settings.zone, state)
 
 
 @router.callback_query(TurnPage.filter())
@@ -339,12 +354,13 @@ async def turn_page(
     library: CourseLibrary,
     clock: Clock,
     settings: Settings,
+    state: FSMContext,
 ) -> None:
     course = await _course_or_refuse(query, library, callback_data.course)
     if course is None:
         return
     try:
-        state = await pages.turn_page(
+        progress = await pages.turn_page(
             session,
             member.id,
             course,
@@ -354,8 +370,8 @@ async def turn_page(
             clock=clock,
         )
     except LearningError:
-        state = await pages.open_course(session, member.id, course, clock)
-    await _show_course(query, session, member, state, library, clock, settings.zone)
+        progress = await pages.open_course(session, member.id, course, clock)
+    await _show_course(query, session, member, progress, library, clock, settings.zone, state)
 
 
 @router.callback_query(StartQuiz.filter())
@@ -367,12 +383,13 @@ async def start_quiz(
     library: CourseLibrary,
     clock: Clock,
     settings: Settings,
+    state: FSMContext,
 ) -> None:
     course = await _course_or_refuse(query, library, callback_data.course)
     if course is None:
         return
     try:
-        state = await quiz.start_quiz(session, member.id, course, clock)
+        progress = await quiz.start_quiz(session, member.id, course, clock)
     except LearningError as error:
         if error.reason == "cooldown" and error.until is not None:
             await query.answer(
@@ -382,8 +399,8 @@ async def start_quiz(
                 show_alert=True,
             )
             return
-        state = await current(session, member.id, course)
-    await _show_course(query, session, member, state, library, clock, settings.zone)
+        progress = await current(session, member.id, course)
+    await _show_course(query, session, member, progress, library, clock, settings.zone, state)
 
 
 @router.callback_query(PickOption.filter())
@@ -395,6 +412,7 @@ async def pick_option(
     library: CourseLibrary,
     clock: Clock,
     settings: Settings,
+    state: FSMContext,
 ) -> None:
     course = library.by_key(callback_data.course)
     if course is None:
@@ -411,15 +429,17 @@ async def pick_option(
             clock=clock,
         )
     except LearningError:
-        state = await current(session, member.id, course)
-        answered = state.attempt == callback_data.attempt and callback_data.question in (
-            state.answered
+        progress = await current(session, member.id, course)
+        answered = progress.attempt == callback_data.attempt and callback_data.question in (
+            progress.answered
         )
-        if answered or (state.stage != "quiz" and state.attempt == callback_data.attempt):
+        if answered or (progress.stage != "quiz" and progress.attempt == callback_data.attempt):
             note = _("That question was already answered.")
         else:
             note = _("This button is no longer valid.")
-        await _show_course(query, session, member, state, library, clock, settings.zone, note)
+        await _show_course(
+            query, session, member, progress, library, clock, settings.zone, state, note
+        )
         return
     await present(query, feedback_screen(course, outcome), session)
     await query.answer()
@@ -434,9 +454,10 @@ async def quiz_continue(
     library: CourseLibrary,
     clock: Clock,
     settings: Settings,
+    state: FSMContext,
 ) -> None:
     course = await _course_or_refuse(query, library, callback_data.course)
     if course is None:
         return
-    state = await current(session, member.id, course)
-    await _show_course(query, session, member, state, library, clock, settings.zone)
+    progress = await current(session, member.id, course)
+    await _show_course(query, session, member, progress, library, clock, settings.zone, state)

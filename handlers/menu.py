@@ -15,14 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.i18n import _, format_datetime, format_money, use_locale
 from core.locales import CATALOG_LOCALES, LANGUAGE_NAMES
+from courses import pages
 from courses.library import CourseLibrary
-from handlers import earnings_history
+from courses.progress import current
+from handlers import earnings_history, place
 from handlers.callbacks import ChangeLanguage, MenuAction
 from handlers.commands import install_commands_for
 from handlers.filters import IsMember
 from handlers.keyboards import back_to_menu, language_changer, main_menu
+from handlers.learning import course_list, course_screen
 from handlers.onboarding import menu_text
 from handlers.payout_methods import earnings_payout_lines, payout_method_button
+from handlers.practice import intro_screen, practice_screen
 from handlers.routing import Routes
 from handlers.screens import Screen, present
 from handlers.work import work_screen
@@ -194,6 +198,7 @@ async def menu_action(
     state: FSMContext,
     settings: Settings,
 ) -> None:
+    await place.forget(state)  # the menu's screens are not in the courses
     if callback_data.action == "language":  # from Settings: back to Settings afterwards
         await state.update_data({LANGUAGE_BACK: "settings"})
     if callback_data.action == "earnings":
@@ -223,9 +228,16 @@ async def menu_action(
 
 @router.callback_query(ChangeLanguage.filter())
 async def change_language(
-    query: CallbackQuery, callback_data: ChangeLanguage, session: AsyncSession, state: FSMContext
+    query: CallbackQuery,
+    callback_data: ChangeLanguage,
+    session: AsyncSession,
+    state: FSMContext,
+    library: CourseLibrary,
+    clock: Clock,
+    settings: Settings,
 ) -> None:
-    """The new language, then the screen the picker was opened from, in that language."""
+    """The new language, then the screen the picker was opened from, in that language: for
+    /language typed on a course screen (a lesson page, the course list), that screen again."""
     if callback_data.locale not in CATALOG_LOCALES:
         await query.answer(_("This button is no longer valid."))
         return
@@ -235,9 +247,38 @@ async def change_language(
     await state.set_data(data)
     await install_commands_for(query.bot, member)
     with use_locale(member.locale):
-        if back == "home":
+        screen = None
+        if back == "home" and place.PLACE in data:
+            screen = await place_screen(
+                session, member, data[place.PLACE], library, clock, settings.zone
+            )
+        if screen is None and back == "home":
             screen = Screen(menu_text(), main_menu())
-        else:
+        elif screen is None:
             screen = Screen(settings_text(member), settings_keyboard())
         await present(query, screen, session)
         await query.answer(_("Language changed."))
+
+
+async def place_screen(
+    session: AsyncSession,
+    member: Member,
+    where: str,
+    library: CourseLibrary,
+    clock: Clock,
+    zone: ZoneInfo,
+) -> Screen | None:
+    """The course screen remembered in `where` (handlers.place), drawn anew; None if the
+    course is gone."""
+    kind, course_id = place.parse(where)
+    if kind == "learn":
+        return course_list(await pages.overview(session, member.id, library))
+    course = library.get(course_id)
+    if course is None:
+        return None
+    progress = await current(session, member.id, course)
+    if kind == "practice" and course.practice is not None and progress.practised:
+        return await practice_screen(session, member, progress)
+    if kind == "practice" and course.practice is not None:
+        return intro_screen(course)
+    return await course_screen(session, member, progress, library, clock, zone)

@@ -5,17 +5,25 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aiogram import F
-from aiogram.types import CallbackQuery, InlineKeyboardButton
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
-from core.i18n import _, format_fraction, format_money, format_signed_money
+from core.i18n import _, embed, format_fraction, format_money, format_signed_money
 from courses import practice as practice_service
 from courses.content_model import Course, PracticeItem
 from courses.library import CourseLibrary, course_key
 from courses.progress import LearningError, State, current
-from handlers.callbacks import ItemAnswer, OpenCourse, PracticeNext, StartPractice
+from handlers import place
+from handlers.callbacks import (
+    ItemAnswer,
+    OpenCourse,
+    PracticeNext,
+    PracticeToggle,
+    StartPractice,
+)
 from handlers.filters import IsMember
 from handlers.item_card import ItemCard, feedback_screen, item_screen
 from handlers.keyboards import leave_row, menu_button
@@ -51,6 +59,49 @@ def card_for(course: Course, item: PracticeItem, number: int) -> ItemCard:
         text=local(item.text) if item.text else None,
         leave=(back_to_course(course), menu_button()),
     )
+
+
+def tags_screen(course: Course, item: PracticeItem, number: int, chosen: int = 0) -> Screen:
+    """A multi-label item: its text or picture, a toggle button a tag (☑️ ticked), then Send.
+    `chosen`: the tags ticked so far (bit i: tag i)."""
+    practice = course.practice
+    assert practice is not None and item.question is not None
+    ref = course_key(course.id)
+    toggles = [
+        InlineKeyboardButton(
+            text=f"{'☑️' if chosen >> index & 1 else '⬜'} {local(tag.text)}",
+            callback_data=PracticeToggle(ref=ref, item=item.id, m=chosen ^ (1 << index)).pack(),
+        )
+        for index, tag in enumerate(item.tags)
+    ]
+    rows = [toggles[start : start + 2] for start in range(0, len(toggles), 2)]
+    send = _("📨 Send ({count} chosen)").format(count=embed(bin(chosen).count("1")))
+    submit = PracticeToggle(ref=ref, item=item.id, m=chosen, submit=True)
+    rows.append([InlineKeyboardButton(text=send, callback_data=submit.pack())])
+    rows.append([back_to_course(course), menu_button()])
+    body = f"{local(item.question)}\n{format_fraction(number, len(practice.items))}"
+    if item.text:
+        body = f"{local(item.text)}\n\n{body}"
+    return Screen(body, InlineKeyboardMarkup(inline_keyboard=rows), item.image)
+
+
+def tags_verdict(item: PracticeItem, chosen: frozenset[str]) -> str:
+    """Which ticked tags were right, which were missed, which were wrong."""
+    names = {tag.id: local(tag.text) for tag in item.tags}
+
+    def listed(ids: frozenset[str]) -> str:
+        return ", ".join(names[tag.id] for tag in item.tags if tag.id in ids)
+
+    right, missed, wrong = chosen & item.answers, item.answers - chosen, chosen - item.answers
+    lines = [_("✅ All right: {tags}").format(tags=listed(right))] if chosen == item.answers else []
+    if not lines:
+        if right:
+            lines.append(_("✅ Right: {tags}").format(tags=listed(right)))
+        if missed:
+            lines.append(_("⬜ Missed: {tags}").format(tags=listed(missed)))
+        if wrong:
+            lines.append(_("❌ Wrong, these do not apply: {tags}").format(tags=listed(wrong)))
+    return "\n".join(lines)
 
 
 def intro_screen(course: Course) -> Screen:
@@ -93,6 +144,8 @@ async def practice_screen(session: AsyncSession, member: Member, state: State) -
     item = state.practice_item
     if item is None:
         return await done_screen(session, member, state.course)
+    if item.multi:
+        return tags_screen(state.course, item, state.practice_number)
     return item_screen(card_for(state.course, item, state.practice_number))
 
 
@@ -127,17 +180,19 @@ async def start_practice(
     library: CourseLibrary,
     clock: Clock,
     settings: Settings,
+    state: FSMContext,
 ) -> None:
     found = await _practice_course(
         query, session, member, library, clock, settings, callback_data.course
     )
     if found is None:
         return
-    course, state = found
-    if not state.practised:
+    course, progress = found
+    await place.remember(state, f"practice:{course.id}")
+    if not progress.practised:
         await present(query, intro_screen(course), session)
     else:
-        await present(query, await practice_screen(session, member, state), session)
+        await present(query, await practice_screen(session, member, progress), session)
     await query.answer()
 
 
@@ -150,12 +205,14 @@ async def next_item(
     library: CourseLibrary,
     clock: Clock,
     settings: Settings,
+    state: FSMContext,
 ) -> None:
     found = await _practice_course(
         query, session, member, library, clock, settings, callback_data.course
     )
     if found is None:
         return
+    await place.remember(state, f"practice:{callback_data.course}")
     await present(query, await practice_screen(session, member, found[1]), session)
     await query.answer()
 
@@ -184,26 +241,56 @@ async def practice_answer(
             clock=clock,
         )
     except LearningError as error:
-        state = await current(session, member.id, course)
-        if error.reason == "not_now":
-            screen = await course_screen(session, member, state, library, clock, settings.zone)
-            note = _("Read the lessons first; the practice comes after them.")
-        else:
-            screen = await practice_screen(session, member, state)
-            if callback_data.item in state.practised:
-                note = _("That item was already answered.")
-            else:
-                note = _("This button is no longer valid.")
-        await present(query, screen, session)
-        await query.answer(note)
+        item_id = callback_data.item
+        await _refuse(query, session, member, course, library, clock, settings, error, item_id)
         return
-    practice = course.practice
-    right = next(label for label in practice.labels if label.id == outcome.item.answer)
-    if outcome.correct:
-        verdict = _("✅ Right: {label}").format(label=local(right.text))
+    await _feedback(query, session, course, outcome)
+
+
+async def _refuse(
+    query: CallbackQuery,
+    session: AsyncSession,
+    member: Member,
+    course: Course,
+    library: CourseLibrary,
+    clock: Clock,
+    settings: Settings,
+    error: LearningError,
+    item_id: str,
+) -> None:
+    """The screen for where the trainee is, with why the button did nothing."""
+    state = await current(session, member.id, course)
+    if error.reason == "not_now":
+        screen = await course_screen(session, member, state, library, clock, settings.zone)
+        note = _("Read the lessons first; the practice comes after them.")
     else:
-        verdict = _("❌ The right answer is: {label}").format(label=local(right.text))
-    lines = [verdict, local(outcome.item.feedback)]
+        screen = await practice_screen(session, member, state)
+        if item_id in state.practised:
+            note = _("That item was already answered.")
+        else:
+            note = _("This button is no longer valid.")
+    await present(query, screen, session)
+    await query.answer(note)
+
+
+async def _feedback(
+    query: CallbackQuery,
+    session: AsyncSession,
+    course: Course,
+    outcome: practice_service.PracticeOutcome,
+) -> None:
+    practice = course.practice
+    assert practice is not None
+    item = outcome.item
+    if item.multi:
+        verdict = tags_verdict(item, frozenset(filter(None, outcome.chosen.split(","))))
+    else:
+        right = next(label for label in practice.labels if label.id == item.answer)
+        if outcome.correct:
+            verdict = _("✅ Right: {label}").format(label=local(right.text))
+        else:
+            verdict = _("❌ The right answer is: {label}").format(label=local(right.text))
+    lines = [verdict, local(item.feedback)]
     if outcome.credited_minor and practice.currency:
         lines.append(
             _("{amount} training pay").format(
@@ -216,6 +303,49 @@ async def practice_answer(
         callback_data=PracticeNext(course=course.id),
     )
     builder.row(back_to_course(course), menu_button())
-    card = card_for(course, outcome.item, outcome.number)
-    await present(query, feedback_screen(card, "\n\n".join(lines), builder.as_markup()), session)
+    if item.multi:
+        body = "\n\n".join([local(item.text), *lines]) if item.text else "\n\n".join(lines)
+        screen = Screen(body, builder.as_markup(), item.image)
+    else:
+        card = card_for(course, item, outcome.number)
+        screen = feedback_screen(card, "\n\n".join(lines), builder.as_markup())
+    await present(query, screen, session)
     await query.answer()
+
+
+@router.callback_query(PracticeToggle.filter())
+async def practice_toggle(
+    query: CallbackQuery,
+    callback_data: PracticeToggle,
+    session: AsyncSession,
+    member: Member,
+    library: CourseLibrary,
+    clock: Clock,
+    settings: Settings,
+) -> None:
+    """A tag ticked or unticked (the card again), or the ticked tags sent (the feedback)."""
+    course = library.by_key(callback_data.ref)
+    if course is None or course.practice is None:
+        await query.answer(_("This button is no longer valid."))
+        return
+    item = next((i for i in course.practice.items if i.id == callback_data.item), None)
+    try:
+        if item is None or not item.multi or not 0 <= callback_data.m < 1 << len(item.tags):
+            raise LearningError("stale")
+        if not callback_data.submit:
+            state = await current(session, member.id, course)
+            if state.practice_item != item:
+                raise LearningError("stale")
+            screen = tags_screen(course, item, state.practice_number, callback_data.m)
+            await present(query, screen, session)
+            await query.answer()
+            return
+        tags = frozenset(t.id for i, t in enumerate(item.tags) if callback_data.m >> i & 1)
+        outcome = await practice_service.answer_practice(
+            session, member.id, course, item_id=item.id, tags=tags, clock=clock
+        )
+    except LearningError as error:
+        item_id = callback_data.item
+        await _refuse(query, session, member, course, library, clock, settings, error, item_id)
+        return
+    await _feedback(query, session, course, outcome)

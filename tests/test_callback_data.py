@@ -40,7 +40,7 @@ def test_own_prefix_with_junk_fields(cls: type[CallbackData], rest: list[str]) -
 
 
 def test_longest_callbacks_with_longest_ids_fit_telegram_limit() -> None:
-    from courses.content_model import MAX_ID_CHARS
+    from courses.content_model import MAX_ID_CHARS, MAX_LABELS
     from courses.library import course_key
 
     longest_id = "x" * MAX_ID_CHARS
@@ -49,6 +49,7 @@ def test_longest_callbacks_with_longest_ids_fit_telegram_limit() -> None:
         callbacks.PickOption(course=key, attempt=999, question=longest_id, option=longest_id),
         callbacks.ItemAnswer(kind="p", ref=key, item=longest_id, label=longest_id),
         callbacks.TurnPage(course=longest_id, lesson=longest_id, page=999, forward=False),
+        callbacks.PracticeToggle(ref=key, item=longest_id, m=(1 << MAX_LABELS) - 1, submit=True),
     ]
     assert all(len(data.pack().encode()) <= 64 for data in packed)
 

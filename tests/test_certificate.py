@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import io
 import unicodedata
 from dataclasses import replace
@@ -8,11 +9,9 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from core.bidi import BIDI_CONTROLS, isolate_ltr
+from core.certificate_fonts import FONT_DIR, Face, font_path
 from core.certificate_image import (
-    BOLD_FONT,
     DEFAULT_SIZE,
-    FONT_DIR,
-    REGULAR_FONT,
     CertificateText,
     certificate_lines,
     layout_certificate,
@@ -21,6 +20,7 @@ from core.certificate_image import (
 )
 
 CODE = "RFQ-7K2M-9XQ4"
+REGULAR_FONT = font_path(Face.NASKH, bold=False)
 LONG_ARABIC_NAME = "عبد الرحمن بن محمد بن عبد الله بن إبراهيم الحسيني القرشي الهاشمي المكي المدني"
 DARI_NAME = "ذبیح‌الله احمدزی"
 UKRAINIAN_NAME = "Олександра Шевченко-Коваленко"
@@ -176,25 +176,51 @@ def test_arabic_is_shaped_by_raqm() -> None:
 
 
 def test_certificate_fonts_use_raqm_and_ship_in_the_repo() -> None:
-    assert FONT_DIR.is_dir() and REGULAR_FONT.is_file() and BOLD_FONT.is_file()
-    assert any(path.name.startswith("LICENSE") for path in FONT_DIR.iterdir())
+    for face in Face:
+        assert font_path(face, bold=False).is_file() and font_path(face, bold=True).is_file()
+    assert {path.name for path in FONT_DIR.glob("OFL-*.txt")} == {
+        "OFL-Noto.txt",
+        "OFL-Vazirmatn.txt",
+    }
     total = sum(path.stat().st_size for path in FONT_DIR.glob("*.ttf"))
-    assert total < 2_000_000
+    assert total < 1_300_000
     for line in layout_certificate(DARI, locale="fa_AF"):
         assert line.runs  # laid out through the same cached RAQM fonts
     from core import certificate_image as certificate
 
-    assert certificate._font(40, bold=False).layout_engine == ImageFont.Layout.RAQM
+    assert certificate._font(Face.SANS, 40, bold=False).layout_engine == ImageFont.Layout.RAQM
 
 
-def test_fonts_cover_every_letter_we_need() -> None:
-    letters = "پچژگکی" + "ابتثجحخدذرزسشصضطظعغفقكلمنهويةءأإآؤئ" + "۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩،؛؟"
-    letters += "ҐґЄєІіЇїЁё" + "AZaz09"
-    for path in (REGULAR_FONT, BOLD_FONT):
-        font = ImageFont.truetype(str(path), 40, layout_engine=ImageFont.Layout.RAQM)
-        notdef = _draw(font, "\ue000").tobytes()  # a private-use char: the missing-glyph box
-        missing = [ch for ch in letters if _draw(font, ch).tobytes() == notdef]
-        assert not missing, (path.name, missing)
+ARABIC_LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهويةءأإآؤئى" + "،؛؟٪"
+PERSIAN_LETTERS = "پچژگکیۀ" + "ټډړښږګځڅڼېۍ"  # Dari and the Pashto letters of Afghan names
+DIGITS = "0123456789" + "٠١٢٣٤٥٦٧٨٩" + "۰۱۲۳۴۵۶۷۸۹"
+LATIN_CYRILLIC = "AZaz" + "ÀéÖüŞşĞğ" + "АЯаяЁёҐґЄєІіЇї" + "№’«»—–…()/-:."
+
+
+def _glyph_missing(face: Face, bold: bool, ch: str) -> bool:
+    """FreeType draws the font's missing-glyph shape (a box in Noto, nothing in Vazirmatn) for
+    `ch`, as for a private-use character. Only for visible characters (not spaces, not ZWNJ)."""
+    assert unicodedata.category(ch) not in {"Zs", "Cf"}, ch
+    return _drawn(face, bold, ch) == _drawn(face, bold, "\ue000")
+
+
+@functools.cache
+def _drawn(face: Face, bold: bool, ch: str) -> bytes:
+    return _draw(ImageFont.truetype(str(font_path(face, bold=bold)), 40), ch).tobytes()
+
+
+@pytest.mark.parametrize(
+    ("face", "letters"),
+    [
+        (Face.NASKH, ARABIC_LETTERS + PERSIAN_LETTERS + DIGITS),
+        (Face.VAZIRMATN, ARABIC_LETTERS + PERSIAN_LETTERS + DIGITS),
+        (Face.SANS, LATIN_CYRILLIC + "0123456789"),
+    ],
+)
+def test_each_face_has_a_glyph_for_its_script(face: Face, letters: str) -> None:
+    for bold in (False, True):
+        missing = [ch for ch in letters if _glyph_missing(face, bold, ch)]
+        assert not missing, (face, bold, missing)
 
 
 def test_rtl_digits_come_out_in_reading_order() -> None:
@@ -281,3 +307,91 @@ def test_name_is_cleaned_before_drawing(raw: str, expected: str) -> None:
 def test_empty_name_still_renders() -> None:
     data = render_certificate(replace(UKRAINIAN, name="\u202e\u202c"), locale="uk")
     assert Image.open(io.BytesIO(data)).size == DEFAULT_SIZE
+
+
+MIXED_NAMES = [
+    "Олена Коваленко",
+    "Amina Yusuf-Ali",
+    "أمينة يوسف",
+    "ذبیح‌الله احمدزی",
+    "ټولګۍ ښکلې",  # Pashto letters in an Afghan name
+    "Олена (أمينة) Yusuf",
+    "علي Коваль ۱۲",
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "arabic_face"),
+    [
+        (ARABIC, "ar", Face.NASKH),
+        (DARI, "fa_AF", Face.VAZIRMATN),
+        (UKRAINIAN, "uk", Face.NASKH),
+        (ENGLISH, "en", Face.NASKH),
+    ],
+)
+@pytest.mark.parametrize("name", MIXED_NAMES)
+def test_every_character_is_drawn_by_a_face_that_has_it(
+    text: CertificateText, locale: str, arabic_face: Face, name: str
+) -> None:
+    lines = layout_certificate(replace(text, name=name), locale=locale)
+    for line in lines:
+        assert "".join(sorted(line.text)) == "".join(sorted("".join(r.text for r in line.runs)))
+        for run in line.runs:
+            for ch in run.text:
+                if unicodedata.category(ch) in {"Zs", "Cf"}:
+                    continue
+                assert not _glyph_missing(run.face, line.bold, ch), (line.role, ch, run.face)
+                if "\u0600" <= ch <= "\u06ff" and unicodedata.category(ch).startswith("L"):
+                    assert run.face == arabic_face, (line.role, ch)
+                if (ch.isalpha() and ch.isascii()) or "\u0400" <= ch <= "\u04ff":
+                    assert run.face == Face.SANS, (line.role, ch)
+    name_line = next(line for line in lines if line.role == "name")
+    assert "".join(sorted(name_line.text)) == "".join(sorted(name))  # nothing dropped
+
+
+def test_the_cmap_reader_agrees_with_freetype() -> None:
+    from core.certificate_fonts import covered
+
+    sample = ARABIC_LETTERS + PERSIAN_LETTERS + DIGITS + LATIN_CYRILLIC + "✓★•©"
+    for face in Face:
+        for ch in sample:
+            assert (ord(ch) in covered(face, bold=True)) != _glyph_missing(face, True, ch), (
+                face,
+                ch,
+            )
+
+
+def test_a_character_no_face_has_is_left_out_not_boxed() -> None:
+    lines = certificate_lines(replace(UKRAINIAN, name="Олена ✓★ Коваль"), locale="uk")
+    assert "Олена  Коваль" in lines
+
+
+def test_arabic_inside_a_left_to_right_line_is_its_own_run() -> None:
+    assert split_runs("Olena علي ١٢ Koval", "ltr") == [
+        ("Olena ", "ltr"),
+        ("علي ١٢", "rtl"),
+        (" Koval", "ltr"),
+    ]
+    name = next(
+        line
+        for line in layout_certificate(replace(UKRAINIAN, name="Олена علي Коваль"), locale="uk")
+        if line.role == "name"
+    )
+    assert [(run.text, run.face) for run in name.runs] == [
+        ("Олена ", Face.SANS),
+        ("علي", Face.NASKH),
+        (" Коваль", Face.SANS),
+    ]
+    assert name.runs[0].x < name.runs[1].x < name.runs[2].x
+
+
+def test_certificates_stay_small() -> None:
+    sizes = [
+        len(render_certificate(replace(text, name=name), locale=locale))
+        for (text, locale), name in zip(
+            [(ARABIC, "ar"), (DARI, "fa_AF"), (UKRAINIAN, "uk"), (ENGLISH, "en")],
+            ["Олена Коваленко", "Amina Yusuf", "أمينة يوسف", "ذبیح‌الله احمدزی"],
+            strict=True,
+        )
+    ]
+    assert max(sizes) < 60_000, sizes

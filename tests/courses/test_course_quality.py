@@ -218,13 +218,27 @@ def test_no_practice_picture_is_a_lesson_picture_again(
 def test_the_annotation_course_practises_with_its_own_pictures(
     courses: dict[str, Course],
 ) -> None:
-    """Every practice item of Annotation basics is a picture, and there are two "None of these"
-    items: the practice checks that no label fitting is told from a label that nearly fits."""
-    practice = courses["annotation-basics"].practice
+    """Every single-label practice item of Annotation basics is a picture, and there are two
+    "None of these" items: the practice checks that no label fitting is told from a label that
+    nearly fits. Tagging, taught in a lesson, is practised too: a multi-label item whose text is
+    none of the lesson's examples."""
+    course = courses["annotation-basics"]
+    practice = course.practice
     assert practice is not None
-    assert all(item.image is not None for item in practice.items)
-    assert [item.answer for item in practice.items].count("none") >= 2
-    assert {item.answer for item in practice.items} == {label.id for label in practice.labels}
+    single = [item for item in practice.items if not item.multi]
+    assert all(item.image is not None for item in single)
+    assert [item.answer for item in single].count("none") >= 2
+    assert {item.answer for item in single} == {label.id for label in practice.labels}
+    multi = [item for item in practice.items if item.multi]
+    assert multi and all(1 < len(item.answers) < len(item.tags) for item in multi)
+    for locale in LOCALES:
+        pages = " ".join(
+            normalised(p.text[locale]) for lesson in course.lessons for p in lesson.pages
+        )
+        for item in multi:
+            assert item.text is not None
+            for sentence in example_sentences(item.text[locale]):
+                assert sentence not in pages, (locale, sentence)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -319,8 +333,11 @@ def reading_minutes(course: Course, locale: str = "en") -> float:
     seconds = SECONDS_PER_QUESTION * len(course.quiz) + SECONDS_PER_PAGE * course.page_count
     if course.practice is not None:
         texts += [course.practice.intro[locale]]
-        texts += [course.practice.question[locale]] * len(course.practice.items)
-        texts += [item.feedback[locale] for item in course.practice.items]
+        for item in course.practice.items:
+            question = item.question if item.question is not None else course.practice.question
+            texts += [question[locale], item.feedback[locale]]
+            texts += [item.text[locale]] if item.text is not None else []
+            texts += [tag.text[locale] for tag in item.tags]
         seconds += SECONDS_PER_PRACTICE_ITEM * len(course.practice.items)
     words = sum(len(text.split()) for text in texts)
     return words / WORDS_PER_MINUTE + seconds / 60

@@ -95,15 +95,16 @@ def join(standin: StandIn, bots: Bots) -> Join:
 
 
 def edit_course(folder: Path) -> None:
-    """Questions and practice items reversed, q3 and p3 removed, q9 and p9 added (first among
-    the questions, in the middle of the items); lessons in reverse order."""
+    """Questions and practice items reversed, q3 and p3 (and the multi-label item) removed, q9
+    and p9 added (first among the questions, in the middle of the items); lessons in reverse
+    order."""
     yaml = YAML()
     spec = yaml.load(folder / "course.yaml")
     quiz = [q for q in spec["quiz"] if q["id"] != "q3"]
     first = quiz[0]
     added = {"id": "q9", "options": list(first["options"]), "answer": first["answer"]}
     spec["quiz"] = [added, *reversed(quiz)]
-    items = [item for item in spec["practice"]["items"] if item["id"] != "p3"]
+    items = [item for item in spec["practice"]["items"] if item["id"] not in ("p3", "review")]
     shutil.copy(folder / "images" / "p1.jpg", folder / "images" / "p9.jpg")
     new_item = {"id": "p9", "image": "images/p9.jpg", "answer": items[0]["answer"]}
     reordered = list(reversed(items))
@@ -119,6 +120,7 @@ def edit_course(folder: Path) -> None:
         item["feedback"] = f"{item['feedback']} (p9)"
         texts["practice"]["items"]["p9"] = item
         del texts["practice"]["items"]["p3"]
+        del texts["practice"]["items"]["review"]
         yaml.dump(texts, path)
 
 

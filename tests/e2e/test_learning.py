@@ -145,6 +145,17 @@ async def test_practice_set_gives_feedback_and_records_training_pay_once(
     card_id = user.last.message_id
     stale_data = None
     for index, item in enumerate(practice.items):
+        if item.multi:  # tagging: tick the tags that apply, then Send
+            assert local(item.question, locale) in shown(user)
+            for tag in item.tags:
+                if tag.id in item.answers:
+                    await user.press(f"⬜ {local(tag.text, locale)}")
+            await user.press(
+                t(locale, "📨 Send ({count} chosen)").format(count=embed(len(item.answers), locale))
+            )
+            assert local(item.feedback, locale) in shown(user)
+            await user.press(t(locale, "Finish ✅" if item is practice.items[-1] else "Next ➡️"))
+            continue
         assert user.last.photo is not None and local(practice.question, locale) in shown(user)
         assert user.last.message_id == card_id  # one message, edited in place
         wrong = index == 0
