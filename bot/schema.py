@@ -5,5 +5,6 @@ import bot.inbox  # noqa: F401
 import core.media
 import core.outbox  # noqa: F401
 import courses.models  # noqa: F401
+import outreach.models  # noqa: F401
 import people.models  # noqa: F401
 import tasks.models  # noqa: F401
