@@ -3,6 +3,7 @@
 from aiogram import F, Router
 
 from handlers import (
+    broadcasts,
     certificates,
     coordination,
     fallback,
@@ -28,6 +29,7 @@ def build_router() -> Router:
         work_coordination.router,
         coordination.coordinator_router,
         work_import.router,
+        broadcasts.router,
         learning.router,
         practice.router,
         work.router,

@@ -56,6 +56,7 @@ def help_text(member: Member) -> str:
             _("/invite NAME - a new invite link for a group"),
             _("/progress - who is where in your groups, and who is stuck"),
             _("/projects - paid projects: figures, review, export"),
+            _("/broadcast - send an announcement to your groups"),
             _("Send a project folder as a .zip file to import it."),
         ]
     if member.is_admin:
@@ -65,6 +66,7 @@ def help_text(member: Member) -> str:
             _("/org_new NAME - create a partner organisation"),
             _("/coordinator_add USER_ID ORGANISATION - make someone a coordinator"),
             _("/progress - who is where in every group"),
+            _("/broadcast - send an announcement to everyone or to a group"),
         ]
     lines += [
         "",
@@ -160,8 +162,8 @@ async def earnings_command(
 
 
 @router.message(Command("menu"))
-async def menu_command(message: Message) -> None:
-    await message.answer(menu_text(), reply_markup=main_menu())
+async def menu_command(message: Message, member: Member) -> None:
+    await message.answer(menu_text(), reply_markup=main_menu(member))
 
 
 LANGUAGE_BACK = "language_back"  # FSM data: the screen to return to after a language change
@@ -197,7 +199,7 @@ async def menu_action(
         await query.answer()
         return
     screens = {
-        "home": lambda: (menu_text(), main_menu()),
+        "home": lambda: (menu_text(), main_menu(member)),
         "help": lambda: (help_text(member), back_to_menu()),
         "settings": lambda: (settings_text(member), settings_keyboard()),
         "language": lambda: (_("Choose your language."), language_changer("settings")),
@@ -226,7 +228,7 @@ async def change_language(
     await install_commands_for(query.bot, member)
     with use_locale(member.locale):
         if back == "home":
-            screen = Screen(menu_text(), main_menu())
+            screen = Screen(menu_text(), main_menu(member))
         else:
             screen = Screen(settings_text(member), settings_keyboard())
         await present(query, screen, session)

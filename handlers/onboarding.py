@@ -110,7 +110,7 @@ async def start(
         return
     if cohort is not None:
         await message.answer(joined_text(cohort))
-    await message.answer(menu_text(), reply_markup=main_menu())
+    await message.answer(menu_text(), reply_markup=main_menu(member))
 
 
 @router.callback_query(PickLanguage.filter())
@@ -147,7 +147,7 @@ async def accepted(
         text = menu_text()
         if cohort is not None:
             text = joined_text(cohort) + "\n\n" + text
-        await present(query, Screen(text, main_menu()), session)
+        await present(query, Screen(text, main_menu(member)), session)
         await query.answer(_("Thank you!"))
 
 

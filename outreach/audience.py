@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.locales import CATALOG_LOCALES
 from courses.models import CourseProgress, PracticeAnswer, QuizAnswer, UserSkill
 from people.accounts import Member
-from people.models import Cohort, User
+from people.models import Cohort, Organisation, User
 from people.privacy import STAND_IN_BELOW
-from tasks.models import Assignment, WorkerStanding, WorkProject
+from tasks.models import Assignment, ProjectState, WorkerStanding, WorkProject
 from tasks.work import Rules
 
 EVERYONE = "everyone"
@@ -197,3 +197,35 @@ async def sizes(
     for locale, count in rows.all():
         found[locale] = found.get(locale, 0) + int(count)
     return found
+
+
+@dataclass(frozen=True)
+class CohortChoice:
+    id: int
+    name: str
+    organisation: str
+
+
+async def cohorts_within(session: AsyncSession, reach: int | None) -> list[CohortChoice]:
+    """The cohorts the reach holds, by organisation and name."""
+    query = select(Cohort.id, Cohort.name, Organisation.name).join(
+        Organisation, Organisation.id == Cohort.organisation_id
+    )
+    if reach is not None:
+        query = query.where(Cohort.organisation_id == reach)
+    rows = await session.execute(query.order_by(Organisation.name, Cohort.name))
+    return [CohortChoice(cid, name, organisation) for cid, name, organisation in rows.all()]
+
+
+async def cohort_name(session: AsyncSession, cohort_id: int) -> str | None:
+    cohort = await session.get(Cohort, cohort_id)
+    return cohort.name if cohort else None
+
+
+async def projects_not_closed(session: AsyncSession) -> list[WorkProject]:
+    rows = await session.execute(
+        select(WorkProject)
+        .where(WorkProject.state != ProjectState.CLOSED)
+        .order_by(WorkProject.created_at, WorkProject.id)
+    )
+    return list(rows.scalars())
