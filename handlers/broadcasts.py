@@ -229,24 +229,32 @@ async def audience_label(
 
 
 async def _start(
-    target: Message | CallbackQuery, member: Member, state: FSMContext, session: AsyncSession
+    target: Message | CallbackQuery,
+    member: Member,
+    state: FSMContext,
+    session: AsyncSession,
+    clock: Clock,
 ) -> None:
+    """A new announcement; one left half-written is dropped."""
+    left = await _draft(session, member, (await state.get_data()).get(DRAFT_KEY))
+    if left is not None:
+        await broadcasts.cancel(session, left, clock.now())
     await state.clear()
     await present(target, audience_screen(member), session)
 
 
 @router.message(Command("broadcast"))
 async def broadcast_command(
-    message: Message, member: Member, state: FSMContext, session: AsyncSession
+    message: Message, member: Member, state: FSMContext, session: AsyncSession, clock: Clock
 ) -> None:
-    await _start(message, member, state, session)
+    await _start(message, member, state, session, clock)
 
 
 @router.callback_query(MenuAction.filter(F.action == "broadcast"))
 async def broadcast_button(
-    query: CallbackQuery, member: Member, state: FSMContext, session: AsyncSession
+    query: CallbackQuery, member: Member, state: FSMContext, session: AsyncSession, clock: Clock
 ) -> None:
-    await _start(query, member, state, session)
+    await _start(query, member, state, session, clock)
     await query.answer()
 
 

@@ -187,11 +187,12 @@ def set_photo(broadcast: Broadcast, file_id: str | None) -> None:
 
 
 def _insert(session: AsyncSession) -> Any:
+    """INSERT into the outbox that skips a row whose (kind, dedup_key) is there already: one
+    compiled statement, run for many rows at once (executemany)."""
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(OutboxMessage).on_conflict_do_nothing(
-        index_elements=["kind", "dedup_key"]
-    )
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    return module.insert(table).on_conflict_do_nothing(index_elements=["kind", "dedup_key"])
 
 
 async def expand(session: AsyncSession, broadcast: Broadcast, now: datetime) -> int:
@@ -229,8 +230,9 @@ async def expand(session: AsyncSession, broadcast: Broadcast, now: datetime) -> 
                 "attempts": 0,
             }
         )
+    statement = _insert(session)
     for start_at in range(0, len(rows), CHUNK):
-        await session.execute(_insert(session).values(rows[start_at : start_at + CHUNK]))
+        await session.execute(statement, rows[start_at : start_at + CHUNK])
     broadcast.recipients = await session.scalar(
         select(func.count()).where(OutboxMessage.broadcast_id == broadcast.id)
     ) or 0
