@@ -5,6 +5,8 @@ coordinator's organisation, whatever the buttons say."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import io
 from datetime import timedelta
 
@@ -14,7 +16,7 @@ from sqlalchemy import func, select, update
 from bot.app import PollingBot, Runtime
 from core import outbox
 from core.outbox import OutboxMessage
-from handlers.broadcasts import refresh_statuses
+from handlers.broadcasts import refresh_statuses, status_loop
 from handlers.callbacks import BroadcastAudience, BroadcastStep
 from outreach.models import Broadcast
 from people.models import Cohort
@@ -249,3 +251,46 @@ async def test_forged_buttons_reach_no_one_outside_the_organisation(
     await admin.press_data(BroadcastStep(b=bid, do="cancel_ok").pack(), admin.last.message_id)
     assert admin.last.text.startswith(f"📣 Announcement {bid}: cancelled.")
     assert {row.state for row in (await _rows(runtime)).values()} == {outbox.CANCELLED}
+
+
+async def test_the_status_loop_keeps_the_count_up_to_date(
+    onboard: Onboard, runtime: Runtime, polling: PollingBot
+) -> None:
+    admin = await onboard(900, "en", name="Admin")
+    coordinator, code = await _coordinator(admin, onboard, 20, "Hope NGO", "Lviv")
+    await _people(onboard, code)
+    await coordinator.send("/broadcast")
+    await coordinator.press("Everyone in your groups")
+    await coordinator.send("Hello")
+    for _ in range(3):
+        await coordinator.press("⏭ Skip this language")
+    await coordinator.press("No photo")
+    await coordinator.press("📤 Send now")
+    await coordinator.press("✅ Yes, send")
+    assert polling.bot is not None
+    loop = asyncio.create_task(
+        status_loop(
+            polling.bot,
+            runtime.sessions,
+            runtime.gate,
+            runtime.clock,
+            runtime.settings.zone,
+            every=0.05,
+        )
+    )
+    try:
+        await _mark(runtime, [40, 41], outbox.SENT)
+        await coordinator.wait_for(lambda m: "✅ Sent: 2\n" in (m.text or ""))
+        await _mark(runtime, [42], outbox.FAILED)
+        await _mark(runtime, [43], outbox.UNREACHABLE)
+        done = await coordinator.wait_for(lambda m: "finished" in (m.text or ""))
+    finally:
+        loop.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await loop
+    assert done.text.endswith("✅ Sent: 2\n⏳ Waiting: 0\n🚫 Blocked the bot: 1\n⚠️ Failed: 1")
+    async with runtime.sessions() as session:
+        reports = await session.scalar(
+            select(func.count()).where(OutboxMessage.kind == "broadcast_report")
+        )
+    assert reports == 1
