@@ -130,7 +130,7 @@ async def sync_roles(runtime: Runtime, bot: Bot) -> None:
 
 async def broadcast_status(bot: Bot, runtime: Runtime) -> None:
     """The broadcasts' status messages, refreshed while the bot runs."""
-    from handlers.broadcasts import status_loop
+    from handlers.broadcast_status import status_loop
 
     await status_loop(bot, runtime.sessions, runtime.gate, runtime.clock, runtime.settings.zone)
 

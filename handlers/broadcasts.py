@@ -9,65 +9,46 @@ only by its author, a running broadcast by its organisation's coordinators or an
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import re
 import unicodedata
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
-from aiogram import Bot, F
-from aiogram.exceptions import TelegramAPIError
+from aiogram import F
 from aiogram.filters import Command, Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
+from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import outbox
 from core.bidi import isolate_ltr
 from core.clock import Clock
-from core.db import SessionFactory, WriteGate
-from core.i18n import _, embed, format_datetime, format_number, ngettext, use_locale
+from core.i18n import _, embed, format_datetime, format_number, ngettext
 from core.locales import CATALOG_LOCALES, LANGUAGE_NAMES
 from core.text_input import parse_number
-from courses.library import CourseLibrary, course_key
+from courses.library import CourseLibrary
+from handlers.broadcast_audience import (
+    audience_label,
+    audience_screen,
+    choices_screen,
+    chosen_audience,
+)
+from handlers.broadcast_status import status_screen
 from handlers.callbacks import BroadcastAudience, BroadcastStep, MenuAction
-from handlers.keyboards import menu_button
-from handlers.learning import local
 from handlers.routing import Routes
 from handlers.screens import Screen, present
-from handlers.work import title
-from outreach import audience as audiences
 from outreach import broadcasts
-from outreach.audience import (
-    ACTIVE,
-    COHORT,
-    COURSE_DONE,
-    COURSE_NOT_DONE,
-    EVERYONE,
-    KINDS,
-    LANGUAGE,
-    PROJECT,
-    Audience,
-    AudienceError,
-)
-from outreach.broadcasts import BroadcastError, Progress
-from outreach.models import CANCELLED, DONE, DRAFT, RUNNING, SCHEDULED, Broadcast
+from outreach.audience import EVERYONE, KINDS, AudienceError
+from outreach.broadcasts import BroadcastError
+from outreach.models import DRAFT, RUNNING, Broadcast
 from people.accounts import Member
 
 if TYPE_CHECKING:  # the dispatcher hands the settings in; handlers never import the bot
     from bot.settings import Settings
 
-log = logging.getLogger(__name__)
-
 DRAFT_KEY, LOCALE_KEY = "broadcast", "broadcast_locale"  # FSM data
-DAYS = (1, 3, 7, 14, 30)  # "active in the last N days" choices
 MAX_AHEAD = timedelta(days=60)  # how far ahead a broadcast may be scheduled
-STATUS_EVERY = 5.0  # seconds between two refreshes of the status messages
-REPORT_KIND = "broadcast_report"  # the outbox kind of the final report to the author
 _DATE_TIME = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})[ T]+(\d{1,2})[:.](\d{2})$")
 _TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 
@@ -98,134 +79,6 @@ def _people(count: int) -> str:
 
 def _cancel_button(builder: InlineKeyboardBuilder, broadcast_id: int) -> None:
     builder.button(text=_("✖ Cancel"), callback_data=BroadcastStep(b=broadcast_id, do="stop"))
-
-
-# Choosing the audience
-
-
-def audience_screen(member: Member, note: str | None = None) -> Screen:
-    builder = InlineKeyboardBuilder()
-    labels = {
-        EVERYONE: _("Everyone") if member.is_admin else _("Everyone in your groups"),
-        COHORT: _("One group"),
-        LANGUAGE: _("One language"),
-        COURSE_DONE: _("Finished a course"),
-        COURSE_NOT_DONE: _("Not finished a course"),
-        PROJECT: _("Can work on a project"),
-        ACTIVE: _("Active recently"),
-    }
-    for kind in KINDS:
-        builder.button(text=labels[kind], callback_data=BroadcastAudience(kind=kind))
-    builder.adjust(1)
-    builder.row(menu_button())
-    text = _("📣 New announcement\n\nWho should get it?")
-    return Screen(f"{note}\n\n{text}" if note else text, builder.as_markup())
-
-
-async def _choices_screen(
-    session: AsyncSession, member: Member, library: CourseLibrary, kind: str
-) -> Screen | None:
-    """The second choice an audience needs (which group, language, course, project, days)."""
-    builder = InlineKeyboardBuilder()
-    if kind == COHORT:
-        found = await audiences.cohorts_within(session, audiences.reach_of(member))
-        if not found:
-            return None
-        for cohort in found:
-            label = f"{cohort.name} · {cohort.organisation}" if member.is_admin else cohort.name
-            builder.button(
-                text=label[:60], callback_data=BroadcastAudience(kind=kind, value=str(cohort.id))
-            )
-        question = _("Which group?")
-    elif kind == LANGUAGE:
-        for locale in CATALOG_LOCALES:
-            builder.button(
-                text=LANGUAGE_NAMES[locale],
-                callback_data=BroadcastAudience(kind=kind, value=locale),
-            )
-        question = _("People who read which language?")
-    elif kind in (COURSE_DONE, COURSE_NOT_DONE):
-        for course in library.courses:
-            builder.button(
-                text=local(course.title)[:60],
-                callback_data=BroadcastAudience(kind=kind, value=course_key(course.id)),
-            )
-        question = _("Which course?")
-    elif kind == PROJECT:
-        projects = await audiences.projects_not_closed(session)
-        if not projects:
-            return None
-        for project in projects:
-            builder.button(
-                text=title(project)[:60],
-                callback_data=BroadcastAudience(kind=kind, value=course_key(project.id)),
-            )
-        question = _("People who can work on which project?")
-    else:
-        for days in DAYS:
-            builder.button(
-                text=ngettext("Last {count} day", "Last {count} days", days).format(
-                    count=embed(days)
-                ),
-                callback_data=BroadcastAudience(kind=kind, value=str(days)),
-            )
-        question = _("Active in the last how many days?")
-    builder.adjust(1 if kind in (COHORT, COURSE_DONE, COURSE_NOT_DONE, PROJECT) else 2)
-    builder.button(text=_("⬅️ Back"), callback_data=MenuAction(action="broadcast"))
-    return Screen(question, builder.as_markup())
-
-
-async def _audience(
-    session: AsyncSession, library: CourseLibrary, kind: str, value: str
-) -> Audience | None:
-    """The audience a button names, or None when its value names nothing."""
-    if kind == EVERYONE:
-        return Audience(kind)
-    if kind == COHORT:
-        cohort_id = parse_number(value, low=1, high=2**31 - 1)
-        return Audience(kind, cohort_id=cohort_id) if cohort_id else None
-    if kind == LANGUAGE:
-        return Audience(kind, locale=value) if value in CATALOG_LOCALES else None
-    if kind in (COURSE_DONE, COURSE_NOT_DONE):
-        course = library.by_key(value)
-        return Audience(kind, course_id=course.id) if course else None
-    if kind == PROJECT:
-        projects = await audiences.projects_not_closed(session)
-        found = next((p for p in projects if course_key(p.id) == value), None)
-        return Audience(kind, project_id=found.id) if found else None
-    days = parse_number(value, low=1, high=audiences.MAX_DAYS)
-    return Audience(kind, days=days) if days else None
-
-
-async def audience_label(
-    session: AsyncSession, library: CourseLibrary, audience: Audience, member: Member
-) -> str:
-    kind = audience.kind
-    if kind == COHORT and audience.cohort_id is not None:
-        name = await audiences.cohort_name(session, audience.cohort_id) or "?"
-        return _("Group {cohort}").format(cohort=embed(name))
-    if kind == LANGUAGE and audience.locale:
-        return _("People who read {language}").format(
-            language=embed(LANGUAGE_NAMES[audience.locale])
-        )
-    if kind in (COURSE_DONE, COURSE_NOT_DONE):
-        course = library.get(audience.course_id or "")
-        name = embed(local(course.title) if course else audience.course_id or "?")
-        if kind == COURSE_DONE:
-            return _("People who finished {course}").format(course=name)
-        return _("People who have not finished {course}").format(course=name)
-    if kind == PROJECT:
-        projects = await audiences.projects_not_closed(session)
-        found = next((p for p in projects if p.id == audience.project_id), None)
-        name = embed(title(found) if found else audience.project_id or "?")
-        return _("People who can work on {project}").format(project=name)
-    if kind == ACTIVE and audience.days:
-        return ngettext(
-            "People active in the last {count} day",
-            "People active in the last {count} days",
-            audience.days,
-        ).format(count=embed(audience.days))
-    return _("Everyone") if member.is_admin else _("Everyone in your groups")
 
 
 async def _start(
@@ -273,14 +126,14 @@ async def audience_chosen(
         await query.answer(invalid())
         return
     if kind != EVERYONE and not callback_data.value:
-        screen = await _choices_screen(session, member, library, kind)
+        screen = await choices_screen(session, member, library, kind)
         if screen is None:
             await query.answer(_("There is nothing to choose from yet."), show_alert=True)
             return
         await present(query, screen, session)
         await query.answer()
         return
-    chosen = await _audience(session, library, kind, callback_data.value)
+    chosen = await chosen_audience(session, library, kind, callback_data.value)
     if chosen is None:
         await query.answer(invalid())
         return
@@ -708,68 +561,6 @@ async def _send(
     await query.answer(_("Sent to the queue."))
 
 
-# The status message
-
-
-def status_text(progress: Progress, zone: tzinfo) -> str:
-    counts = progress.counts
-    heading = {
-        SCHEDULED: lambda: _("📣 Announcement {number}: it goes out on {date}.").format(
-            number=embed(progress.broadcast_id),
-            date=format_datetime(progress.scheduled_at, fmt="short", tzinfo=zone)
-            if progress.scheduled_at
-            else "",
-        ),
-        DONE: lambda: _("📣 Announcement {number}: finished.").format(
-            number=embed(progress.broadcast_id)
-        ),
-        CANCELLED: lambda: _("📣 Announcement {number}: cancelled. Nothing more is sent.").format(
-            number=embed(progress.broadcast_id)
-        ),
-    }.get(
-        progress.state,
-        lambda: _("📣 Announcement {number}: sending.").format(number=embed(progress.broadcast_id)),
-    )()
-    lines = [
-        heading,
-        _("✅ Sent: {count}").format(count=embed(format_number(counts.sent))),
-        _("⏳ Waiting: {count}").format(count=embed(format_number(counts.waiting))),
-        _("🚫 Blocked the bot: {count}").format(count=embed(format_number(counts.unreachable))),
-        _("⚠️ Failed: {count}").format(count=embed(format_number(counts.failed))),
-    ]
-    if counts.cancelled:
-        lines.append(_("✖ Not sent: {count}").format(count=embed(format_number(counts.cancelled))))
-    return "\n".join(lines)
-
-
-def status_markup(progress: Progress) -> InlineKeyboardMarkup | None:
-    if progress.state not in RUNNING:
-        return None
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("✖ Cancel the announcement"),
-        callback_data=BroadcastStep(b=progress.broadcast_id, do="cancel"),
-    )
-    return builder.as_markup()
-
-
-def status_screen(progress: Progress, zone: tzinfo) -> Screen:
-    return Screen(status_text(progress, zone), status_markup(progress))
-
-
-def report_text(progress: Progress) -> str:
-    counts = progress.counts
-    return _(
-        "📣 Announcement {number} is finished: {sent} sent, {unreachable} blocked the bot, "
-        "{failed} failed."
-    ).format(
-        number=embed(progress.broadcast_id),
-        sent=embed(format_number(counts.sent)),
-        unreachable=embed(format_number(counts.unreachable)),
-        failed=embed(format_number(counts.failed)),
-    )
-
-
 async def _running_step(
     query: CallbackQuery,
     callback_data: BroadcastStep,
@@ -810,85 +601,3 @@ async def _running_step(
     progress = await broadcasts.progress(session, found)
     await present(query, status_screen(progress, settings.zone), session)
     await query.answer()
-
-
-async def show_status(
-    bot: Bot, progress: Progress, zone: tzinfo, shown: dict[int, str] | None = None
-) -> None:
-    """Edit the broadcast's status message to the counts, unless it already shows them."""
-    if progress.status_chat_id is None or progress.status_message_id is None:
-        return
-    with use_locale(progress.author_locale or "en"):
-        text = status_text(progress, zone)
-        markup = status_markup(progress)
-    if shown is not None and shown.get(progress.broadcast_id) == text:
-        return
-    try:
-        await bot.edit_message_text(
-            text=text,
-            chat_id=progress.status_chat_id,
-            message_id=progress.status_message_id,
-            reply_markup=markup,
-        )
-    except TelegramAPIError as error:  # deleted, or unchanged: the next pass tries again
-        log.info("status of broadcast %s not edited: %s", progress.broadcast_id, error)
-        return
-    if shown is not None:
-        shown[progress.broadcast_id] = text
-
-
-async def refresh_statuses(
-    bot: Bot,
-    sessions: SessionFactory,
-    gate: WriteGate,
-    clock: Clock,
-    zone: tzinfo,
-    shown: dict[int, str] | None = None,
-) -> list[Progress]:
-    """One pass over the running broadcasts: each moves on (scheduled, sending, done) in one
-    transaction committed here, the author of one just finished gets the final report through
-    the outbox, then each status message is edited to its counts."""
-    async with sessions() as session:
-        running = await session.scalar(
-            select(func.count()).where(Broadcast.state.in_(RUNNING))  # type: ignore[attr-defined]
-        )
-    if not running:
-        return []
-    async with gate.held(), sessions() as session:
-        now = clock.now()
-        found = await broadcasts.advance(session, now)
-        for progress in found:
-            if progress.finished_now and progress.status_chat_id is not None:
-                with use_locale(progress.author_locale or "en"):
-                    text = report_text(progress)
-                await outbox.enqueue(
-                    session,
-                    chat_id=progress.status_chat_id,
-                    user_id=progress.status_chat_id,  # a private chat: the author
-                    kind=REPORT_KIND,
-                    text=text,
-                    now=now,
-                    dedup_key=f"{REPORT_KIND}:{progress.broadcast_id}",
-                )
-        await session.commit()
-    for progress in found:
-        await show_status(bot, progress, zone, shown)
-    return found
-
-
-async def status_loop(
-    bot: Bot,
-    sessions: SessionFactory,
-    gate: WriteGate,
-    clock: Clock,
-    zone: tzinfo,
-    every: float = STATUS_EVERY,
-) -> None:
-    """Refresh the status messages every `every` seconds, for as long as the bot runs."""
-    shown: dict[int, str] = {}
-    while True:
-        await asyncio.sleep(every)
-        try:
-            await refresh_statuses(bot, sessions, gate, clock, zone, shown)
-        except Exception:  # a database or network hiccup: the next pass tries again
-            log.exception("refreshing the broadcast status messages failed")

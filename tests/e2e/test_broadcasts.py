@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from bot.app import PollingBot, Runtime
 from core import outbox
 from core.outbox import OutboxMessage
-from handlers.broadcasts import refresh_statuses, status_loop
+from handlers.broadcast_status import refresh_statuses, status_loop
 from handlers.callbacks import BroadcastAudience, BroadcastStep
 from outreach.models import Broadcast
 from people.models import Cohort
