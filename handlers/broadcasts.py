@@ -184,7 +184,8 @@ def _text_prompt(
     ).format(language=embed(LANGUAGE_NAMES[locale]), people=_people(sizes.get(locale, 0)))
     builder = InlineKeyboardBuilder()
     builder.button(
-        text=_("⏭ Skip this language"), callback_data=BroadcastStep(b=draft.id, do="skip")
+        text=_("⏭ Skip this language"),
+        callback_data=BroadcastStep(b=draft.id, do="skip", v=locale),
     )
     _cancel_button(builder, draft.id)
     builder.adjust(1)
@@ -386,7 +387,8 @@ async def step(
     data = await state.get_data()
     if do == "skip":
         locale = str(data.get(LOCALE_KEY) or "")
-        if data.get(DRAFT_KEY) != draft.id or locale not in CATALOG_LOCALES:
+        stale = callback_data.v != locale  # a button of a language asked earlier
+        if data.get(DRAFT_KEY) != draft.id or locale not in CATALOG_LOCALES or stale:
             await query.answer(invalid())
             return
         await _after_text(query, session, draft, locale, clock, state)
