@@ -89,7 +89,7 @@ async def show_status(
     bot: Bot, progress: Progress, zone: tzinfo, shown: dict[int, str] | None = None
 ) -> None:
     """Edit the broadcast's status message to the counts, unless it already shows them."""
-    if progress.status_chat_id is None or progress.status_message_id is None:
+    if progress.author_id is None or progress.status_message_id is None:
         return
     with use_locale(progress.author_locale or "en"):
         text = status_text(progress, zone)
@@ -99,7 +99,7 @@ async def show_status(
     try:
         await bot.edit_message_text(
             text=text,
-            chat_id=progress.status_chat_id,
+            chat_id=progress.author_id,
             message_id=progress.status_message_id,
             reply_markup=markup,
         )
@@ -131,13 +131,13 @@ async def refresh_statuses(
         now = clock.now()
         found = await broadcasts.advance(session, now)
         for progress in found:
-            if progress.finished_now and progress.status_chat_id is not None:
+            if progress.finished_now and progress.author_id is not None:
                 with use_locale(progress.author_locale or "en"):
                     text = report_text(progress)
                 await outbox.enqueue(
                     session,
-                    chat_id=progress.status_chat_id,
-                    user_id=progress.status_chat_id,  # a private chat: the author
+                    chat_id=progress.author_id,
+                    user_id=progress.author_id,
                     kind=REPORT_KIND,
                     text=text,
                     now=now,

@@ -555,7 +555,6 @@ async def _send(
             await query.answer(invalid())
         return
     if isinstance(query.message, Message):  # the question becomes the status message
-        draft.status_chat_id = query.message.chat.id
         draft.status_message_id = query.message.message_id
     await state.clear()
     progress = await broadcasts.progress(session, draft)

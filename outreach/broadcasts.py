@@ -71,7 +71,7 @@ class Progress:
     counts: Counts
     recipients: int
     scheduled_at: datetime | None
-    status_chat_id: int | None
+    author_id: int | None  # also the chat of the status message: a private chat
     status_message_id: int | None
     author_locale: str | None
     finished_now: bool = False  # this pass found nothing waiting any more
@@ -324,7 +324,7 @@ def _progress(
         counts=found,
         recipients=broadcast.recipients,
         scheduled_at=broadcast.scheduled_at,
-        status_chat_id=broadcast.status_chat_id,
+        author_id=broadcast.author_id,
         status_message_id=broadcast.status_message_id,
         author_locale=locales.get(broadcast.author_id or 0),
         finished_now=finished_now,

@@ -22,7 +22,8 @@ RUNNING = (SCHEDULED, SENDING)
 class Broadcast(SQLModel, table=True):
     """`organisation_id` is the reach: a coordinator's organisation, or None (an admin's: every
     organisation). `texts` maps a locale to its text; people whose language has no text get
-    `texts[fallback_locale]`. The status message is the one the author watches the count in."""
+    `texts[fallback_locale]`. The status message is the one the author watches the count in,
+    in their private chat with the bot (whose id is theirs)."""
 
     __tablename__ = "broadcasts"
     __table_args__ = (
@@ -47,5 +48,4 @@ class Broadcast(SQLModel, table=True):
     recipients: int = Field(default=0)  # outbox rows written for it
     created_at: datetime = Field(sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    status_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     status_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))

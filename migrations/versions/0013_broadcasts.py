@@ -37,7 +37,6 @@ def upgrade() -> None:
         sa.Column("recipients", sa.Integer(), nullable=False),
         sa.Column("created_at", core.dbtypes.UTCDateTime(timezone=True), nullable=False),
         sa.Column("finished_at", core.dbtypes.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("status_chat_id", sa.BigInteger(), nullable=True),
         sa.Column("status_message_id", sa.BigInteger(), nullable=True),
         sa.CheckConstraint(
             "state IN ('draft', 'scheduled', 'sending', 'done', 'cancelled')", name="state_known"
