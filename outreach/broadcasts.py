@@ -236,7 +236,7 @@ async def expand(session: AsyncSession, broadcast: Broadcast, now: datetime) -> 
     broadcast.recipients = await session.scalar(
         select(func.count()).where(OutboxMessage.broadcast_id == broadcast.id)
     ) or 0
-    return len(rows)
+    return broadcast.recipients - len(have)  # a row a concurrent expansion wrote is not new
 
 
 async def confirm(
