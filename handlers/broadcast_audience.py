@@ -30,6 +30,7 @@ from outreach.audience import (
 from people.accounts import Member
 
 DAYS = (1, 3, 7, 14, 30)  # "active in the last N days" choices
+MAX_CHOICES = 90  # buttons on one screen (Telegram takes at most 100)
 
 
 def audience_screen(member: Member, note: str | None = None) -> Screen:
@@ -60,7 +61,7 @@ async def choices_screen(
         found = await audiences.cohorts_within(session, audiences.reach_of(member))
         if not found:
             return None
-        for cohort in found:
+        for cohort in found[:MAX_CHOICES]:
             label = f"{cohort.name} · {cohort.organisation}" if member.is_admin else cohort.name
             builder.button(
                 text=label[:60], callback_data=BroadcastAudience(kind=kind, value=str(cohort.id))
@@ -74,7 +75,7 @@ async def choices_screen(
             )
         question = _("People who read which language?")
     elif kind in (COURSE_DONE, COURSE_NOT_DONE):
-        for course in library.courses:
+        for course in library.courses[:MAX_CHOICES]:
             builder.button(
                 text=local(course.title)[:60],
                 callback_data=BroadcastAudience(kind=kind, value=course_key(course.id)),
@@ -84,7 +85,7 @@ async def choices_screen(
         projects = await audiences.projects_not_closed(session)
         if not projects:
             return None
-        for project in projects:
+        for project in projects[:MAX_CHOICES]:
             builder.button(
                 text=title(project)[:60],
                 callback_data=BroadcastAudience(kind=kind, value=course_key(project.id)),
