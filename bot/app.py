@@ -128,6 +128,13 @@ async def sync_roles(runtime: Runtime, bot: Bot) -> None:
             log.warning("could not update the command menu of user %s", pseudonym(member.id))
 
 
+async def broadcast_status(bot: Bot, runtime: Runtime) -> None:
+    """The broadcasts' status messages, refreshed while the bot runs."""
+    from handlers.broadcast_status import status_loop
+
+    await status_loop(bot, runtime.sessions, runtime.gate, runtime.clock, runtime.settings.zone)
+
+
 class PollingBot:
     """A bot long-polling in the background: start, stop and start again (a restart).
 
@@ -184,6 +191,7 @@ class PollingBot:
         self._tasks = [
             asyncio.create_task(self._processor.run()),
             asyncio.create_task(polling),
+            asyncio.create_task(broadcast_status(self._bot, runtime)),
         ]
 
     async def stop(self) -> None:
@@ -247,15 +255,17 @@ async def run_webhook(
     site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
     await site.start()
     processing = asyncio.create_task(processor.run())
+    statuses = asyncio.create_task(broadcast_status(bot, runtime))
     log.info("webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
     if ready is not None:
         ready.set()
     try:
         await asyncio.Event().wait()
     finally:
-        processing.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await processing
+        for task in (statuses, processing):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await processor.stop()
         await runner.cleanup()
         await bot.session.close()

@@ -3,6 +3,7 @@
 from aiogram import F, Router
 
 from handlers import (
+    broadcasts,
     certificates,
     coordination,
     disputes,
@@ -34,6 +35,7 @@ def build_router() -> Router:
         disputes.coordinator_router,
         coordination.coordinator_router,
         work_import.router,
+        broadcasts.router,
         learning.router,
         practice.router,
         work.router,

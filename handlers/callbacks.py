@@ -212,3 +212,20 @@ class PracticeToggle(CallbackData, prefix="pt"):
     item: str
     m: int
     submit: bool = False
+
+
+class BroadcastAudience(CallbackData, prefix="bca"):
+    """An audience for a new broadcast: its kind, then (`value`) the group's id, the language,
+    the course's or project's short key or the number of days; "" shows the choices."""
+
+    kind: str
+    value: str = ""
+
+
+class BroadcastStep(CallbackData, prefix="bcs"):
+    """A step on broadcast `b`: writing it (skip a language, the fallback `v`, no photo, when),
+    sending it (`v`: "" now, else the POSIX time), and stopping it."""
+
+    b: int
+    do: str
+    v: str = ""

@@ -31,6 +31,7 @@ COORDINATORS = (
 PROJECTS = (  # coordinators' and admins'
     ("projects", N_("Labelling projects: figures, review, export")),
     ("resume_worker", N_("Let a paused worker work on a project again")),
+    ("broadcast", N_("Send an announcement")),
 )
 ADMINS = (
     ("org_new", N_("Create a partner organisation")),

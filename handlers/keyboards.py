@@ -8,6 +8,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from core.i18n import _
 from core.locales import CATALOG_LOCALES, LANGUAGE_NAMES
 from handlers.callbacks import ChangeLanguage, MenuAction, PickLanguage
+from people.accounts import Member
 
 
 def language_picker(invite: str = "") -> InlineKeyboardMarkup:
@@ -33,13 +34,16 @@ def language_changer(back: str = "settings") -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def main_menu() -> InlineKeyboardMarkup:
+def main_menu(member: Member | None = None) -> InlineKeyboardMarkup:
+    """The main menu; coordinators and admins also get the announcement button."""
     builder = InlineKeyboardBuilder()
     builder.button(text=_("📚 Learn"), callback_data=MenuAction(action="learn"))
     builder.button(text=_("🛠 Work"), callback_data=MenuAction(action="work"))
     builder.button(text=_("💰 Earnings"), callback_data=MenuAction(action="earnings"))
     builder.button(text=_("⚙️ Settings"), callback_data=MenuAction(action="settings"))
     builder.button(text=_("❓ Help"), callback_data=MenuAction(action="help"))
+    if member is not None and (member.is_coordinator or member.is_admin):
+        builder.button(text=_("📣 Announcement"), callback_data=MenuAction(action="broadcast"))
     builder.adjust(2, 2, 1)
     return builder.as_markup()
 

@@ -65,6 +65,7 @@ def help_text(member: Member) -> str:
             _("/cohort_country NAME CODE - the group's country, for the minimum wage"),
             _("/progress - who is where in your groups, and who is stuck"),
             _("/projects - paid projects: figures, review, export"),
+            _("/broadcast - send an announcement to your groups"),
             _("Send a project folder as a .zip file to import it."),
         ]
     if member.is_admin:
@@ -74,6 +75,7 @@ def help_text(member: Member) -> str:
             _("/org_new NAME - create a partner organisation"),
             _("/coordinator_add USER_ID ORGANISATION - make someone a coordinator"),
             _("/progress - who is where in every group"),
+            _("/broadcast - send an announcement to everyone or to a group"),
         ]
     lines += [
         "",
@@ -173,8 +175,8 @@ async def earnings_command(
 
 
 @router.message(Command("menu"))
-async def menu_command(message: Message) -> None:
-    await message.answer(menu_text(), reply_markup=main_menu())
+async def menu_command(message: Message, member: Member) -> None:
+    await message.answer(menu_text(), reply_markup=main_menu(member))
 
 
 LANGUAGE_BACK = "language_back"  # FSM data: the screen to return to after a language change
@@ -212,7 +214,7 @@ async def menu_action(
         await query.answer()
         return
     screens = {
-        "home": lambda: (menu_text(), main_menu()),
+        "home": lambda: (menu_text(), main_menu(member)),
         "help": lambda: (help_text(member), back_to_menu()),
         "settings": lambda: (settings_text(member), settings_keyboard()),
         "language": lambda: (_("Choose your language."), language_changer("settings")),
@@ -253,7 +255,7 @@ async def change_language(
                 session, member, data[place.PLACE], library, clock, settings.zone
             )
         if screen is None and back == "home":
-            screen = Screen(menu_text(), main_menu())
+            screen = Screen(menu_text(), main_menu(member))
         elif screen is None:
             screen = Screen(settings_text(member), settings_keyboard())
         await present(query, screen, session)

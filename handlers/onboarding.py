@@ -65,7 +65,8 @@ def consent_text() -> str:
         "We also keep the messages you send the bot until they are handled, the messages the "
         "bot is due to send you, a question the bot is waiting for you to answer, and, if you "
         "become a coordinator, the invite links you "
-        "create, the items you settle and a record of your actions. We use this to show you "
+        "create, the announcements you send, the items you settle and a record of your "
+        "actions. We use this to show you "
         "your courses, tasks and earnings and to issue your certificates.\n\n"
         "We do not store your phone number, your contacts or your location. "
         "Your coordinator at your partner organisation can see your progress.\n\n"
@@ -110,7 +111,7 @@ async def start(
         return
     if cohort is not None:
         await message.answer(joined_text(cohort))
-    await message.answer(menu_text(), reply_markup=main_menu())
+    await message.answer(menu_text(), reply_markup=main_menu(member))
 
 
 @router.callback_query(PickLanguage.filter())
@@ -147,7 +148,7 @@ async def accepted(
         text = menu_text()
         if cohort is not None:
             text = joined_text(cohort) + "\n\n" + text
-        await present(query, Screen(text, main_menu()), session)
+        await present(query, Screen(text, main_menu(member)), session)
         await query.answer(_("Thank you!"))
 
 

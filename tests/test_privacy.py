@@ -54,6 +54,7 @@ CONSENT_ONLY = {
     "inbox_updates": ["messages you send the bot until they are handled"],
     "outbox": ["the messages the bot is due to send you"],
     "invites": ["invite links you create"],
+    "broadcasts": ["the announcements you send"],
     "work_items": ["the items you settle"],
     "audit_log": ["a record of your actions"],
 }

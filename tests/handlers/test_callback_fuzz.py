@@ -167,6 +167,12 @@ def forbidden_changes(
                     problems.append(where)
             elif _stands_in_for_erased(table, old, new, was, now):
                 continue
+            elif table in ("broadcasts", "outbox") and _broadcasts_for(actor, was, after):
+                row = new or old
+                assert row is not None
+                number = row["id"] if table == "broadcasts" else row["broadcast_id"]
+                if number not in _broadcasts_for(actor, was, after):
+                    problems.append(where)
             elif actor not in {_owner(table, row) for row in (old, new) if row is not None}:
                 problems.append(where)
     if was is not None and now is not None:
@@ -181,6 +187,22 @@ def forbidden_changes(
         if now["role"] != role:
             problems.append(f"users {actor}: created as {now['role']}")
     return problems
+
+
+def _broadcasts_for(
+    actor: int, was: dict[str, Any] | None, after: dict[str, dict[Any, dict]]
+) -> set[int]:
+    """The broadcasts `actor` may write or stop: their own drafts, their organisation's, or
+    (an admin) any; their messages in the outbox go with them."""
+    if was is None or was["role"] not in ("coordinator", "admin"):
+        return set()
+    return {
+        row["id"]
+        for row in after["broadcasts"].values()
+        if row["author_id"] == actor
+        or was["role"] == "admin"
+        or row["organisation_id"] == was["organisation_id"]
+    }
 
 
 def _stands_in_for_erased(

@@ -1,0 +1,1 @@
+"""Messages to many people at once: broadcasts, their audiences and their progress."""
