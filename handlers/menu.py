@@ -80,10 +80,11 @@ def help_text(member: Member) -> str:
     lines += [
         "",
         _(
-            "Rafiq stores your Telegram id, language, group, course progress, quiz and practice "
-            "answers, skills, work answers and disputes, accuracy on control items, training pay "
-            "and work pay, your name for certificates (encrypted) and your certificates. /mydata "
-            "sends you all of it; /deleteme erases it."
+            "Rafiq stores your Telegram id, language, time zone and reminder settings, group, "
+            "course progress, quiz and practice answers, skills, work answers and disputes, "
+            "accuracy on control items, training pay and work pay, your payout method "
+            "(encrypted) and payouts, your name for certificates (encrypted) and your "
+            "certificates. /mydata sends you all of it; /deleteme erases it."
         ),
         "",
         _("Questions? Ask your coordinator at your partner organisation."),
