@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from aiogram.client.session.aiohttp import AiohttpSession
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
@@ -61,6 +62,24 @@ async def _drop_database(server_url: str, name: str) -> None:
     async with engine.connect() as connection:
         await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     await engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_tls_grace_on_loopback() -> Iterator[None]:
+    """aiogram waits 250 ms after closing a bot's HTTP session, for SSL connections to close
+    (AiohttpSession.close). To the stand-in, plain HTTP on 127.0.0.1, there is none: every bot
+    stopped or restarted in a test paid that wait for nothing. Any other address keeps it."""
+    original = AiohttpSession.close
+
+    async def close(self: AiohttpSession) -> None:
+        if not self.api.base.startswith("http://127.0.0.1:"):
+            await original(self)
+        elif self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(AiohttpSession, "close", close)
+        yield
 
 
 @pytest.fixture(scope="session")
