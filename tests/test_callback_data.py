@@ -7,6 +7,7 @@ from aiogram.filters.callback_data import CallbackData
 from hypothesis import given
 from hypothesis import strategies as st
 
+from courses.library import CourseLibrary
 from handlers import callbacks
 
 CLASSES = [
@@ -54,10 +55,9 @@ def test_longest_callbacks_with_longest_ids_fit_telegram_limit() -> None:
     assert all(len(data.pack().encode()) <= 64 for data in packed)
 
 
-def test_a_course_key_finds_its_course_and_no_other() -> None:
-    from courses.library import course_key, load_library
+def test_a_course_key_finds_its_course_and_no_other(library: CourseLibrary) -> None:
+    from courses.library import course_key
 
-    library = load_library()
     keys = {course_key(course.id) for course in library.courses}
     assert len(keys) == len(library.courses)
     for course in library.courses:

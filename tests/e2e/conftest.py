@@ -13,6 +13,7 @@ import pytest
 from bot.app import WEBHOOK_PATH, PollingBot, Runtime, run_webhook
 from bot.settings import load_settings
 from core.i18n import gettext, use_locale
+from courses.library import CourseLibrary
 from standin.client import SimUser
 from standin.server import StandIn
 
@@ -50,7 +51,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-async def webhook(standin: StandIn, database_url: str) -> AsyncIterator[WebhookBot]:
+async def webhook(
+    standin: StandIn, database_url: str, library: CourseLibrary
+) -> AsyncIterator[WebhookBot]:
     """The real bot in webhook mode on a free local port, the stand-in pushing to it."""
     port = _free_port()
     settings = load_settings(
@@ -63,7 +66,7 @@ async def webhook(standin: StandIn, database_url: str) -> AsyncIterator[WebhookB
         webhook_secret="s3cret_for-tests",
         webhook_port=port,
     )
-    runtime = Runtime.create(settings)
+    runtime = Runtime.create(settings, library=library)
     ready = asyncio.Event()
     server = asyncio.create_task(
         run_webhook(runtime, ready, on_handled=standin.handled_reporter(TOKEN))

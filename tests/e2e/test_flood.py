@@ -15,6 +15,7 @@ from bot.app import Runtime
 from bot.flood import FloodLimit
 from bot.settings import load_settings
 from core.clock import ManualClock
+from courses.library import CourseLibrary
 from standin.server import StandIn
 from tests.e2e.conftest import Onboard, t
 
@@ -27,7 +28,9 @@ HELP = "Rafiq helps you learn data-annotation work and do paid tasks from your p
 
 
 @pytest.fixture  # overrides tests/conftest.py's: a small limit to reach
-async def runtime(database_url: str, clock: ManualClock) -> AsyncIterator[Runtime]:
+async def runtime(
+    database_url: str, clock: ManualClock, library: CourseLibrary
+) -> AsyncIterator[Runtime]:
     settings = load_settings(
         database_url=database_url,
         admin_ids="900",
@@ -36,7 +39,7 @@ async def runtime(database_url: str, clock: ManualClock) -> AsyncIterator[Runtim
         flood_pause_seconds=PAUSE,
         _env_file=None,
     )
-    rt = Runtime.create(settings, clock=clock)
+    rt = Runtime.create(settings, clock=clock, library=library)
     yield rt
     await rt.close()
 

@@ -18,7 +18,7 @@ from bot.app import Runtime, build_dispatcher
 from bot.middlewares import CommitBeforeTelegram
 from bot.settings import load_settings
 from core.clock import ManualClock
-from courses.library import CourseLibrary, load_library
+from courses.library import CourseLibrary
 
 BOT_TOKEN = "4200000001:handler-tests"
 BOT_USER = {"id": 4200000001, "is_bot": True, "first_name": "Rafiq", "username": "rafiq_bot"}
@@ -117,11 +117,6 @@ class Chatting:
 
     async def feed(self, update: Update) -> None:
         await self.dispatcher.feed_update(self.bot, update)
-
-
-@pytest.fixture(scope="session")
-def library() -> CourseLibrary:
-    return load_library()
 
 
 @pytest.fixture
