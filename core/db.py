@@ -10,13 +10,14 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import CursorResult, Executable, event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 
 from core import sqlite_inline
 
@@ -77,6 +78,20 @@ def create_engine(url: str, *, foreign_keys: bool = True, **kwargs: Any) -> Asyn
 
 def session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+async def run(
+    session: AsyncSession, statement: Executable, params: dict[str, Any] | None = None
+) -> CursorResult[Any]:
+    """Run a Core statement (no ORM entities) in the session's transaction, after flushing its
+    pending changes as `session.execute` would, at a fraction of the cost: the ORM's execution
+    layer is skipped. For the statements every update runs; rows come back as tuples."""
+    return await session.run_sync(_run, statement, params)
+
+
+def _run(session: Session, statement: Executable, params: dict[str, Any] | None) -> Any:
+    session._autoflush()
+    return session.connection().execute(statement, params)
 
 
 def alembic_config(url: str) -> Config:

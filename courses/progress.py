@@ -17,6 +17,7 @@ from sqlalchemy import literal_column, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import db
 from courses.content_model import Course, Lesson, PracticeItem, Question
 from courses.library import page_ref
 from courses.models import CourseProgress, LessonRead, PracticeAnswer, QuizAnswer
@@ -209,7 +210,7 @@ async def load(session: AsyncSession, user_id: int, course: Course) -> Loaded:
             )
         )
     ids: dict[str, set[str]] = {"read": set(), "answered": set(), "practised": set()}
-    for kind, item_id in (await session.execute(union_all(*done))).all():
+    for kind, item_id in (await db.run(session, union_all(*done))).all():
         ids[kind].add(item_id)
     stored_read = frozenset(ids["read"])
     state = state_of(course, row, stored_read, ids["answered"], ids["practised"])

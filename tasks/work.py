@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from core import db
 from core.clock import Clock
 from core.dbtypes import UTCDateTime
 from tasks import ledger
@@ -359,11 +360,11 @@ async def _leave_lease(
     """Move the assignment out of `leased` once, the item's counts with it (one more answer
     when `counted`): the item's (answered, needed), or None if something else moved it first."""
     moved = (
-        await session.execute(
+        await db.run(
+            session,
             update(Assignment)
             .where(Assignment.id == assignment.id, Assignment.state == AssignmentState.LEASED)
-            .values(state=state, **values)
-            .execution_options(synchronize_session=False)
+            .values(state=state, **values),
         )
     ).rowcount
     if not moved:
@@ -372,12 +373,12 @@ async def _leave_lease(
     if counted:
         counts["answered"] = WorkItem.answered + 1
     answered, needed = (
-        await session.execute(
+        await db.run(
+            session,
             update(WorkItem)
             .where(WorkItem.id == assignment.item_id)
             .values(**counts)
-            .returning(WorkItem.answered, WorkItem.needed)
-            .execution_options(synchronize_session=False)
+            .returning(WorkItem.answered, WorkItem.needed),
         )
     ).one()
     return answered, needed
@@ -586,9 +587,9 @@ _TODAY_UNPAID = select(_ANSWERS_SINCE)
 async def today(session: AsyncSession, user_id: int, since: datetime) -> Today:
     """The worker's answers and pay for work since `since` (the start of their day)."""
     params = {"user": user_id, "since": since}
-    rows = (await session.execute(_TODAY, params)).all()
+    rows = (await db.run(session, _TODAY, params)).all()
     if not rows:  # nothing paid today: answers may still be there (too fast ones)
-        return Today(int((await session.execute(_TODAY_UNPAID, params)).scalar_one()), {})
+        return Today(int((await db.run(session, _TODAY_UNPAID, params)).scalar_one()), {})
     return Today(int(rows[0][0]), {currency: int(total) for _, currency, total in rows})
 
 
