@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import weakref
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -342,16 +342,69 @@ async def _claim_any(
     return item
 
 
-async def _mine(session: AsyncSession, user_id: int, assignment_id: int) -> Assignment:
-    found = await session.get(Assignment, assignment_id, populate_existing=True)
-    if found is None or found.user_id != user_id:
+@dataclass(frozen=True)
+class Lease:
+    """A worker's assignment as an answer, a skip or a report finds it."""
+
+    id: int
+    item_id: int
+    project_id: str
+    user_id: int
+    state: str
+    leased_at: datetime
+    expires_at: datetime
+    report_reason: str | None
+
+
+_LEASE = select(
+    Assignment.id,
+    Assignment.item_id,
+    Assignment.project_id,
+    Assignment.user_id,
+    Assignment.state,
+    Assignment.leased_at,
+    Assignment.expires_at,
+    Assignment.report_reason,
+).where(Assignment.id == bindparam("lease_id"))
+
+
+async def _mine(session: AsyncSession, user_id: int, assignment_id: int) -> Lease:
+    row = (await db.run(session, _LEASE, {"lease_id": assignment_id})).first()
+    if row is None or row.user_id != user_id:
         raise WorkError("not_found")
-    return found
+    return Lease(*row)
+
+
+# Built once per set of columns: a lease is left on every answer.
+_LEAVE: dict[tuple[str, ...], Any] = {}
+_ITEM_COUNTS = {
+    counted: update(WorkItem)
+    .where(WorkItem.id == bindparam("item_id"))
+    .values(leased=WorkItem.leased - 1, **({"answered": WorkItem.answered + 1} if counted else {}))
+    .returning(WorkItem.answered, WorkItem.needed)
+    for counted in (False, True)
+}
+
+
+def _leave_statement(columns: tuple[str, ...]) -> Any:
+    statement = _LEAVE.get(columns)
+    if statement is None:
+        table = Assignment.__table__.c  # type: ignore[attr-defined]
+        statement = (
+            update(Assignment)
+            .where(
+                Assignment.id == bindparam("lease_id"),
+                Assignment.state == AssignmentState.LEASED,
+            )
+            .values({name: bindparam(f"new_{name}", type_=table[name].type) for name in columns})
+        )
+        _LEAVE[columns] = statement
+    return statement
 
 
 async def _leave_lease(
     session: AsyncSession,
-    assignment: Assignment,
+    assignment: Lease,
     state: str,
     *,
     counted: bool = False,
@@ -359,28 +412,15 @@ async def _leave_lease(
 ) -> tuple[int, int] | None:
     """Move the assignment out of `leased` once, the item's counts with it (one more answer
     when `counted`): the item's (answered, needed), or None if something else moved it first."""
-    moved = (
-        await db.run(
-            session,
-            update(Assignment)
-            .where(Assignment.id == assignment.id, Assignment.state == AssignmentState.LEASED)
-            .values(state=state, **values),
-        )
-    ).rowcount
+    values["state"] = state
+    columns = tuple(sorted(values))
+    params = {f"new_{name}": values[name] for name in columns}
+    params["lease_id"] = assignment.id
+    moved = (await db.run(session, _leave_statement(columns), params)).rowcount
     if not moved:
         return None
-    counts = {"leased": WorkItem.leased - 1}
-    if counted:
-        counts["answered"] = WorkItem.answered + 1
-    answered, needed = (
-        await db.run(
-            session,
-            update(WorkItem)
-            .where(WorkItem.id == assignment.item_id)
-            .values(**counts)
-            .returning(WorkItem.answered, WorkItem.needed),
-        )
-    ).one()
+    counts = await db.run(session, _ITEM_COUNTS[counted], {"item_id": assignment.item_id})
+    answered, needed = counts.one()
     return answered, needed
 
 
@@ -545,7 +585,7 @@ async def _decide(session: AsyncSession, item: WorkItem, rules: Rules, *, needed
 
 async def put_back(
     session: AsyncSession, user_id: int, assignment_id: int, reason: str, *, clock: Clock
-) -> Assignment:
+) -> Lease:
     """Skip, "not sure", or a report of a problem: the item goes to someone else."""
     if reason not in SKIP_REASONS + REPORT_REASONS:
         raise WorkError("bad_answer")
@@ -556,7 +596,7 @@ async def put_back(
     moved = await _leave_lease(session, lease, state, report_reason=reason, answered_at=clock.now())
     if moved is None:
         raise WorkError("already")
-    return lease
+    return replace(lease, state=state, report_reason=reason)
 
 
 _USER = bindparam("user", type_=BigInteger)
