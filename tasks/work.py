@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, func, select, text, update
+from sqlalchemy import BigInteger, bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -312,18 +312,22 @@ async def next_item(
     if item is None:
         raise WorkError("empty")
     assert item.id is not None
-    lease = Assignment(
-        item_id=item.id,
-        project_id=project_id,
-        user_id=user_id,
-        is_gold=item.is_gold,
-        leased_at=now,
-        expires_at=now + rules.lease,
-    )
-    session.add(lease)
-    await session.flush()
-    assert lease.id is not None
-    return Offer(lease.id, found, item, lease.expires_at)
+    expires_at = now + rules.lease
+    lease = {
+        "item_id": item.id,
+        "project_id": project_id,
+        "user_id": user_id,
+        "state": AssignmentState.LEASED,
+        "is_gold": item.is_gold,
+        "leased_at": now,
+        "expires_at": expires_at,
+        "too_fast": False,
+    }
+    lease_id = (await db.run(session, _NEW_LEASE, lease)).scalar_one()
+    return Offer(lease_id, found, item, expires_at)
+
+
+_NEW_LEASE = insert(Assignment).returning(Assignment.id)
 
 
 async def _claim_any(
