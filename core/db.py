@@ -23,9 +23,11 @@ from core import sqlite_inline
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
-# Enough connections for the updates handled side by side: fewer means new connections opened
-# and closed under load (a fresh connection costs a handshake and its prepared statements).
-POSTGRES_POOL_SIZE = 20
+# Enough connections for the updates handled side by side, all kept: connections beyond the
+# pool's size are closed when given back, so under load new ones were opened and closed all the
+# time (a fresh connection costs a handshake, a server process and its prepared statements).
+# No overflow: at most as many connections as before (20 + 20 overflow); more updates wait.
+POSTGRES_POOL_SIZE = 40
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
@@ -46,7 +48,7 @@ def create_engine(url: str, *, foreign_keys: bool = True, **kwargs: Any) -> Asyn
     _prepare_sqlite_file(url)
     if not url.startswith("sqlite"):
         kwargs.setdefault("pool_size", POSTGRES_POOL_SIZE)
-        kwargs.setdefault("max_overflow", POSTGRES_POOL_SIZE)
+        kwargs.setdefault("max_overflow", 0)
         return create_async_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
 
     engine = create_async_engine(
