@@ -556,17 +556,16 @@ async def _record_gold(
     return row, paused_now
 
 
+_VOTES = select(Assignment.user_id, Assignment.answer).where(
+    Assignment.item_id == bindparam("item_id"),
+    Assignment.state == AssignmentState.ANSWERED,
+    Assignment.too_fast.is_(False),
+)
+
+
 async def _decide(session: AsyncSession, item: WorkItem, rules: Rules, *, needed: int) -> None:
     """The item has its overlap: decide it when the answers agree enough, else widen it."""
-    answers = (
-        await session.execute(
-            select(Assignment.user_id, Assignment.answer).where(
-                Assignment.item_id == item.id,
-                Assignment.state == AssignmentState.ANSWERED,
-                Assignment.too_fast.is_(False),
-            )
-        )
-    ).all()
+    answers = (await db.run(session, _VOTES, {"item_id": item.id})).all()
     votes = [Vote(item.id, worker or 0, tuple(answer or ())) for worker, answer in answers]
     label, share = agreement(votes, rules.kind)
     if share > 0 and share >= rules.min_agreement:
