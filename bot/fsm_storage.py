@@ -16,11 +16,11 @@ from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
-from sqlalchemy import Text
+from sqlalchemy import Text, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Column, Field, SQLModel
 
-from core import unit_of_work
+from core import db, unit_of_work
 from core.db import SessionFactory
 from core.dbtypes import UTCDateTime
 
@@ -34,6 +34,9 @@ class FsmState(SQLModel, table=True):
     state: str | None = Field(default=None, max_length=100)
     data: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+_READ = select(FsmState.state, FsmState.data).where(FsmState.key == bindparam("key"))
 
 
 class DatabaseStorage(BaseStorage):
@@ -73,18 +76,22 @@ class DatabaseStorage(BaseStorage):
         value = state.state if isinstance(state, State) else state
         await self._write(key, state=value)
 
-    async def get_state(self, key: StorageKey) -> str | None:
+    async def _read(self, key: StorageKey) -> tuple[str | None, str | None] | None:
+        """(state, data) as stored: one Core statement, as aiogram reads it for every update."""
         async with self._session() as session:
-            row = await self._row(session, key)
-            return row.state if row else None
+            row = (await db.run(session, _READ, {"key": self.keys.build(key)})).first()
+            return (row[0], row[1]) if row is not None else None
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        found = await self._read(key)
+        return found[0] if found else None
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         await self._write(key, data=json.dumps(dict(data)) if data else None)
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        async with self._session() as session:
-            row = await self._row(session, key)
-            return json.loads(row.data) if row and row.data else {}
+        found = await self._read(key)
+        return json.loads(found[1]) if found and found[1] else {}
 
     async def close(self) -> None:
         return None

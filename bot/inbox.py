@@ -29,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
+from core import db
 from core.dbtypes import UTCDateTime
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
@@ -135,7 +136,7 @@ async def settle(
         "now": now,
         "error": error,
     }
-    return (await session.execute(_SETTLE, params)).first() is not None
+    return (await db.run(session, _SETTLE, params)).first() is not None
 
 
 async def pending(

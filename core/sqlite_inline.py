@@ -16,14 +16,35 @@ from typing import Any
 
 import aiosqlite
 
+_BUSY = object()
+
 
 class InlineConnection(aiosqlite.Connection):
+    busy_timeout_ms = 5000
+
     async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
         if args and isinstance(args[0], str) and args[0].lstrip()[:5].upper() == "BEGIN":
-            return await super()._execute(fn, *args, **kwargs)
+            result = self._begin_at_once(partial(fn, *args, **kwargs))
+            if result is _BUSY:
+                result = await super()._execute(fn, *args, **kwargs)
+            return result
         return partial(fn, *args, **kwargs)()
+
+    def _begin_at_once(self, begin: Any) -> Any:
+        """Run BEGIN inline unless another connection holds the lock (then `_BUSY`)."""
+        connection = self._connection
+        assert connection is not None
+        connection.execute("PRAGMA busy_timeout=0")
+        try:
+            return begin()
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                raise
+            return _BUSY
+        finally:
+            connection.execute(f"PRAGMA busy_timeout={self.busy_timeout_ms}")
 
 
 def connect(database: str, **kwargs: Any) -> InlineConnection:
@@ -35,5 +56,7 @@ def connect(database: str, **kwargs: Any) -> InlineConnection:
         return sqlite3.connect(database, **kwargs)
 
     connection = InlineConnection(connector, 64)
+    if "timeout" in kwargs:
+        connection.busy_timeout_ms = round(kwargs["timeout"] * 1000)
     connection._thread.daemon = True
     return connection

@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import literal_column, select, union_all
+from sqlalchemy import bindparam, literal_column, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
+from core import db
 from courses.content_model import Course, Lesson, PracticeItem, Question
 from courses.library import page_ref
 from courses.models import CourseProgress, LessonRead, PracticeAnswer, QuizAnswer
@@ -184,32 +187,48 @@ def state_of(
     )
 
 
+def _done(in_quiz: bool, practice: bool) -> Any:
+    """The ids of what the trainee has done: lessons read, the attempt's answers, practice."""
+    user, course = bindparam("user_id"), bindparam("course_id")
+    done = [
+        select(literal_column("'read'"), LessonRead.lesson_id).where(
+            LessonRead.user_id == user, LessonRead.course_id == course
+        )
+    ]
+    if in_quiz:
+        done.append(
+            select(literal_column("'answered'"), QuizAnswer.question_id).where(
+                QuizAnswer.user_id == user,
+                QuizAnswer.course_id == course,
+                QuizAnswer.attempt == bindparam("attempt"),
+            )
+        )
+    if practice:
+        done.append(
+            select(literal_column("'practised'"), PracticeAnswer.item_id).where(
+                PracticeAnswer.user_id == user, PracticeAnswer.course_id == course
+            )
+        )
+    return union_all(*done)
+
+
+# Built once: read on every page turn, answer and practice step.
+_DONE = {
+    (in_quiz, practice): _done(in_quiz, practice)
+    for in_quiz in (False, True)
+    for practice in (False, True)
+}
+
+
 async def load(session: AsyncSession, user_id: int, course: Course) -> Loaded:
     """The trainee's row and what they have done, in two queries (the row, then the ids)."""
     row = await session.get(CourseProgress, (user_id, course.id))
     if row is None:
         return Loaded(None, frozenset(), new_state(course))
-    done = [
-        select(literal_column("'read'"), LessonRead.lesson_id).where(
-            LessonRead.user_id == user_id, LessonRead.course_id == course.id
-        )
-    ]
-    if row.stage == "quiz":
-        done.append(
-            select(literal_column("'answered'"), QuizAnswer.question_id).where(
-                QuizAnswer.user_id == user_id,
-                QuizAnswer.course_id == course.id,
-                QuizAnswer.attempt == row.attempt,
-            )
-        )
-    if course.practice is not None:
-        done.append(
-            select(literal_column("'practised'"), PracticeAnswer.item_id).where(
-                PracticeAnswer.user_id == user_id, PracticeAnswer.course_id == course.id
-            )
-        )
+    statement = _DONE[(row.stage == "quiz", course.practice is not None)]
+    params = {"user_id": user_id, "course_id": course.id, "attempt": row.attempt}
     ids: dict[str, set[str]] = {"read": set(), "answered": set(), "practised": set()}
-    for kind, item_id in (await session.execute(union_all(*done))).all():
+    for kind, item_id in (await db.run(session, statement, params)).all():
         ids[kind].add(item_id)
     stored_read = frozenset(ids["read"])
     state = state_of(course, row, stored_read, ids["answered"], ids["practised"])
@@ -219,6 +238,21 @@ async def load(session: AsyncSession, user_id: int, course: Course) -> Loaded:
 async def current(session: AsyncSession, user_id: int, course: Course) -> State:
     """Where the trainee is now (reads only)."""
     return (await load(session, user_id, course)).state
+
+
+_MOVE = (
+    update(CourseProgress)
+    .where(
+        CourseProgress.user_id == bindparam("key_user"),
+        CourseProgress.course_id == bindparam("key_course"),
+    )
+    .values(
+        {
+            name: bindparam(f"new_{name}", type_=CourseProgress.__table__.c[name].type)  # type: ignore[attr-defined]
+            for name in ("lesson_id", "page", "legacy_page", "legacy_furthest_page", "updated_at")
+        }
+    )
+)
 
 
 async def move(
@@ -246,10 +280,19 @@ async def move(
                 )
         except IntegrityError:
             pass  # a double tap stored it a moment ago
-    row.lesson_id = lesson.id if lesson is not None else None
-    row.page = page if lesson is not None else 0
-    row.legacy_page = row.legacy_furthest_page = None
-    row.updated_at = now
+    place = {
+        "lesson_id": lesson.id if lesson is not None else None,
+        "page": page if lesson is not None else 0,
+        "legacy_page": None,
+        "legacy_furthest_page": None,
+        "updated_at": now,
+    }
+    # One Core statement: flushing the changed row through the ORM costs more than all the
+    # page turn's other statements.
+    params = {f"new_{name}": value for name, value in place.items()}
+    await db.run(session, _MOVE, {"key_user": row.user_id, "key_course": row.course_id, **params})
+    for name, value in place.items():
+        set_committed_value(row, name, value)
     read = frozenset(loaded.stored_read | loaded.state.read | set(newly_read))
     return Loaded(
         row,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import db
 from core.clock import Clock
 from courses.content_model import Course, Question
 from courses.models import QuizAnswer, QuizAttempt, UserSkill
@@ -207,6 +208,9 @@ async def last_score(session: AsyncSession, user_id: int, course: Course) -> Att
     return AttemptScore(last.score, last.total) if last is not None else None
 
 
+_SKILLS = select(UserSkill.skill).where(UserSkill.user_id == bindparam("user_id"))
+
+
 async def skills(session: AsyncSession, user_id: int) -> set[str]:
-    rows = await session.execute(select(UserSkill.skill).where(UserSkill.user_id == user_id))
-    return set(rows.scalars())
+    """The skills the member has (read for every work card: built once, one Core statement)."""
+    return set((await db.run(session, _SKILLS, {"user_id": user_id})).scalars())

@@ -14,11 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import CursorResult, func, or_, select, update
+from sqlalchemy import BigInteger, CursorResult, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import text_input
+from core import db, text_input
 from core.clock import Clock, SystemClock
 from core.locales import CATALOG_LOCALES
 from people import audit
@@ -126,9 +126,15 @@ def _member(user: User) -> Member:
     )
 
 
+_MEMBER = select(
+    User.id, User.locale, User.role, User.cohort_id, User.organisation_id, User.display_name
+).where(User.id == bindparam("user_id", type_=BigInteger))
+
+
 async def get_member(session: AsyncSession, user_id: int) -> Member | None:
-    user = await session.get(User, user_id)
-    return _member(user) if user else None
+    """The member with this Telegram id (read for every update: one Core statement)."""
+    row = (await db.run(session, _MEMBER, {"user_id": user_id})).first()
+    return Member(*row) if row is not None else None
 
 
 def _now(clock: Clock | None) -> datetime:

@@ -12,15 +12,16 @@ from __future__ import annotations
 import random
 import weakref
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, func, select, text, update
+from sqlalchemy import BigInteger, bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from core import db
 from core.clock import Clock
 from core.dbtypes import UTCDateTime
 from tasks import ledger
@@ -312,18 +313,22 @@ async def next_item(
     if item is None:
         raise WorkError("empty")
     assert item.id is not None
-    lease = Assignment(
-        item_id=item.id,
-        project_id=project_id,
-        user_id=user_id,
-        is_gold=item.is_gold,
-        leased_at=now,
-        expires_at=now + rules.lease,
-    )
-    session.add(lease)
-    await session.flush()
-    assert lease.id is not None
-    return Offer(lease.id, found, item, lease.expires_at)
+    expires_at = now + rules.lease
+    lease = {
+        "item_id": item.id,
+        "project_id": project_id,
+        "user_id": user_id,
+        "state": AssignmentState.LEASED,
+        "is_gold": item.is_gold,
+        "leased_at": now,
+        "expires_at": expires_at,
+        "too_fast": False,
+    }
+    lease_id = (await db.run(session, _NEW_LEASE, lease)).scalar_one()
+    return Offer(lease_id, found, item, expires_at)
+
+
+_NEW_LEASE = insert(Assignment).returning(Assignment.id)
 
 
 async def _claim_any(
@@ -342,16 +347,69 @@ async def _claim_any(
     return item
 
 
-async def _mine(session: AsyncSession, user_id: int, assignment_id: int) -> Assignment:
-    found = await session.get(Assignment, assignment_id, populate_existing=True)
-    if found is None or found.user_id != user_id:
+@dataclass(frozen=True)
+class Lease:
+    """A worker's assignment as an answer, a skip or a report finds it."""
+
+    id: int
+    item_id: int
+    project_id: str
+    user_id: int
+    state: str
+    leased_at: datetime
+    expires_at: datetime
+    report_reason: str | None
+
+
+_LEASE = select(
+    Assignment.id,
+    Assignment.item_id,
+    Assignment.project_id,
+    Assignment.user_id,
+    Assignment.state,
+    Assignment.leased_at,
+    Assignment.expires_at,
+    Assignment.report_reason,
+).where(Assignment.id == bindparam("lease_id"))
+
+
+async def _mine(session: AsyncSession, user_id: int, assignment_id: int) -> Lease:
+    row = (await db.run(session, _LEASE, {"lease_id": assignment_id})).first()
+    if row is None or row.user_id != user_id:
         raise WorkError("not_found")
-    return found
+    return Lease(*row)
+
+
+# Built once per set of columns: a lease is left on every answer.
+_LEAVE: dict[tuple[str, ...], Any] = {}
+_ITEM_COUNTS = {
+    counted: update(WorkItem)
+    .where(WorkItem.id == bindparam("item_id"))
+    .values(leased=WorkItem.leased - 1, **({"answered": WorkItem.answered + 1} if counted else {}))
+    .returning(WorkItem.answered, WorkItem.needed)
+    for counted in (False, True)
+}
+
+
+def _leave_statement(columns: tuple[str, ...]) -> Any:
+    statement = _LEAVE.get(columns)
+    if statement is None:
+        table = Assignment.__table__.c  # type: ignore[attr-defined]
+        statement = (
+            update(Assignment)
+            .where(
+                Assignment.id == bindparam("lease_id"),
+                Assignment.state == AssignmentState.LEASED,
+            )
+            .values({name: bindparam(f"new_{name}", type_=table[name].type) for name in columns})
+        )
+        _LEAVE[columns] = statement
+    return statement
 
 
 async def _leave_lease(
     session: AsyncSession,
-    assignment: Assignment,
+    assignment: Lease,
     state: str,
     *,
     counted: bool = False,
@@ -359,28 +417,15 @@ async def _leave_lease(
 ) -> tuple[int, int] | None:
     """Move the assignment out of `leased` once, the item's counts with it (one more answer
     when `counted`): the item's (answered, needed), or None if something else moved it first."""
-    moved = (
-        await session.execute(
-            update(Assignment)
-            .where(Assignment.id == assignment.id, Assignment.state == AssignmentState.LEASED)
-            .values(state=state, **values)
-            .execution_options(synchronize_session=False)
-        )
-    ).rowcount
+    values["state"] = state
+    columns = tuple(sorted(values))
+    params = {f"new_{name}": values[name] for name in columns}
+    params["lease_id"] = assignment.id
+    moved = (await db.run(session, _leave_statement(columns), params)).rowcount
     if not moved:
         return None
-    counts = {"leased": WorkItem.leased - 1}
-    if counted:
-        counts["answered"] = WorkItem.answered + 1
-    answered, needed = (
-        await session.execute(
-            update(WorkItem)
-            .where(WorkItem.id == assignment.item_id)
-            .values(**counts)
-            .returning(WorkItem.answered, WorkItem.needed)
-            .execution_options(synchronize_session=False)
-        )
-    ).one()
+    counts = await db.run(session, _ITEM_COUNTS[counted], {"item_id": assignment.item_id})
+    answered, needed = counts.one()
     return answered, needed
 
 
@@ -522,17 +567,16 @@ async def _record_gold(
     return row, paused_now
 
 
+_VOTES = select(Assignment.user_id, Assignment.answer).where(
+    Assignment.item_id == bindparam("item_id"),
+    Assignment.state == AssignmentState.ANSWERED,
+    Assignment.too_fast.is_(False),
+)
+
+
 async def _decide(session: AsyncSession, item: WorkItem, rules: Rules, *, needed: int) -> None:
     """The item has its overlap: decide it when the answers agree enough, else widen it."""
-    answers = (
-        await session.execute(
-            select(Assignment.user_id, Assignment.answer).where(
-                Assignment.item_id == item.id,
-                Assignment.state == AssignmentState.ANSWERED,
-                Assignment.too_fast.is_(False),
-            )
-        )
-    ).all()
+    answers = (await db.run(session, _VOTES, {"item_id": item.id})).all()
     votes = [Vote(item.id, worker or 0, tuple(answer or ())) for worker, answer in answers]
     label, share = agreement(votes, rules.kind)
     if share > 0 and share >= rules.min_agreement:
@@ -555,7 +599,7 @@ async def _decide(session: AsyncSession, item: WorkItem, rules: Rules, *, needed
 
 async def put_back(
     session: AsyncSession, user_id: int, assignment_id: int, reason: str, *, clock: Clock
-) -> Assignment:
+) -> Lease:
     """Skip, "not sure", or a report of a problem: the item goes to someone else."""
     if reason not in SKIP_REASONS + REPORT_REASONS:
         raise WorkError("bad_answer")
@@ -566,7 +610,7 @@ async def put_back(
     moved = await _leave_lease(session, lease, state, report_reason=reason, answered_at=clock.now())
     if moved is None:
         raise WorkError("already")
-    return lease
+    return replace(lease, state=state, report_reason=reason)
 
 
 _USER = bindparam("user", type_=BigInteger)
@@ -597,9 +641,9 @@ _TODAY_UNPAID = select(_ANSWERS_SINCE)
 async def today(session: AsyncSession, user_id: int, since: datetime) -> Today:
     """The worker's answers and pay for work since `since` (the start of their day)."""
     params = {"user": user_id, "since": since}
-    rows = (await session.execute(_TODAY, params)).all()
+    rows = (await db.run(session, _TODAY, params)).all()
     if not rows:  # nothing paid today: answers may still be there (too fast ones)
-        return Today(int((await session.execute(_TODAY_UNPAID, params)).scalar_one()), {})
+        return Today(int((await db.run(session, _TODAY_UNPAID, params)).scalar_one()), {})
     return Today(int(rows[0][0]), {currency: int(total) for _, currency, total in rows})
 
 
