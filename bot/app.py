@@ -24,6 +24,7 @@ from bot.middlewares import (
 )
 from bot.processing import Handled, UpdateProcessor
 from bot.receiving import poll, webhook_handler
+from bot.sender import OutboxSender, SenderConfig, build_sender_bot
 from bot.settings import Settings
 from core import crypto, db
 from core.clock import Clock, SystemClock
@@ -128,6 +129,28 @@ async def sync_roles(runtime: Runtime, bot: Bot) -> None:
             log.warning("could not update the command menu of user %s", pseudonym(member.id))
 
 
+def start_sender(runtime: Runtime, token: str, api_base: str | None) -> OutboxSender:
+    """The outbox's sender, running beside the bot with a connection of its own."""
+    sender = OutboxSender(
+        runtime.sessions,
+        runtime.gate,
+        build_sender_bot(token, api_base),
+        runtime.clock,
+        SenderConfig.from_settings(runtime.settings),
+        postgres=runtime.settings.database_url.startswith("postgresql"),
+        sleep=runtime.sleep,
+    )
+    sender.start()
+    return sender
+
+
+async def stop_sender(sender: OutboxSender | None) -> None:
+    """Stop claiming, let what is under way be marked, close the sender's connection."""
+    if sender is not None:
+        await sender.stop()
+        await sender.bot.session.close()
+
+
 class PollingBot:
     """A bot long-polling in the background: start, stop and start again (a restart).
 
@@ -143,10 +166,12 @@ class PollingBot:
         one_update_at_a_time: bool = True,
         on_handled: Handled | None = None,
         polling_timeout: int = 30,
+        send_outbox: bool = True,
     ) -> None:
         """`one_update_at_a_time`: handle each update before the next, across all chats (tests
         and the sandbox); production handles chats side by side, each chat's in order.
-        `on_handled` hears each update_id once it is handled (the stand-in's users wait on it)."""
+        `on_handled` hears each update_id once it is handled (the stand-in's users wait on it).
+        `send_outbox`: run the outbox's sender beside the bot (bot/sender.py)."""
         self.runtime = runtime
         self.token = token
         self.api_base = api_base
@@ -156,6 +181,8 @@ class PollingBot:
         self._tasks: list[asyncio.Task[None]] = []
         self._processor: UpdateProcessor | None = None
         self._bot: Bot | None = None
+        self.send_outbox = send_outbox
+        self.sender: OutboxSender | None = None
 
     async def start(self) -> None:
         runtime = self.runtime
@@ -185,8 +212,12 @@ class PollingBot:
             asyncio.create_task(self._processor.run()),
             asyncio.create_task(polling),
         ]
+        if self.send_outbox:
+            self.sender = start_sender(runtime, self.token, self.api_base)
 
     async def stop(self) -> None:
+        await stop_sender(self.sender)
+        self.sender = None
         for task in reversed(self._tasks):
             task.cancel()
         for task in self._tasks:
@@ -247,12 +278,16 @@ async def run_webhook(
     site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
     await site.start()
     processing = asyncio.create_task(processor.run())
+    sender = start_sender(
+        runtime, settings.bot_token.get_secret_value(), settings.telegram_api_base
+    )
     log.info("webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
     if ready is not None:
         ready.set()
     try:
         await asyncio.Event().wait()
     finally:
+        await stop_sender(sender)
         processing.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await processing

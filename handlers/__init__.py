@@ -7,6 +7,7 @@ from handlers import (
     coordination,
     fallback,
     learning,
+    membership,
     menu,
     onboarding,
     practice,
@@ -33,6 +34,7 @@ def build_router() -> Router:
         work.router,
         menu.router,
         fallback.router,
+        membership.router,
     ):
         root.include_router(routes.build())
     return root
