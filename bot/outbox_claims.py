@@ -7,11 +7,13 @@ marked right after, row by row.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import outbox
 from core.db import SessionFactory, WriteGate
@@ -95,67 +97,108 @@ def _at(now: datetime, timestamp: float) -> datetime:
     return now + timedelta(seconds=timestamp - now.timestamp())
 
 
-async def _finish(sessions: SessionFactory, gate: WriteGate, row_id: int, **values: object) -> None:
-    async with gate.held(), sessions() as session:
-        await session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row_id, OutboxMessage.state == outbox.SENDING)
-            .values(**values)
-        )
-        await session.commit()
-
-
-async def mark_sent(
-    sessions: SessionFactory, gate: WriteGate, row_id: int, now: datetime, message_id: int
-) -> None:
-    await _finish(
-        sessions,
-        gate,
-        row_id,
+_TABLE = OutboxMessage.__table__  # type: ignore[attr-defined]
+_SENDING_ROW = (_TABLE.c.id == bindparam("row_id")) & (_TABLE.c.state == outbox.SENDING)
+# One statement per kind of answer, run for every answer of that kind at once (executemany).
+_MARKS = {
+    outbox.SENT: update(_TABLE)
+    .where(_SENDING_ROW)
+    .values(
         state=outbox.SENT,
-        sent_at=now,
-        telegram_message_id=message_id,
+        sent_at=bindparam("at"),
+        telegram_message_id=bindparam("message_id"),
         error=None,
-    )
+    ),
+    outbox.WAITING: update(_TABLE)
+    .where(_SENDING_ROW)
+    .values(
+        state=outbox.WAITING,
+        not_before=bindparam("due"),
+        claimed_at=None,
+        error=bindparam("why"),
+        attempts=_TABLE.c.attempts - bindparam("given_back"),
+    ),
+    outbox.FAILED: update(_TABLE)
+    .where(_SENDING_ROW)
+    .values(state=outbox.FAILED, error=bindparam("why")),
+    outbox.UNREACHABLE: update(_TABLE)
+    .where(_SENDING_ROW)
+    .values(state=outbox.UNREACHABLE, error=bindparam("why")),
+}
 
 
-async def mark_again(
-    sessions: SessionFactory,
-    gate: WriteGate,
-    row_id: int,
-    not_before: datetime,
-    error: str | None,
-    *,
-    counts: bool = True,
-) -> None:
-    """Back to waiting until `not_before`; a 429 (`counts=False`) gives the try back."""
-    values: dict[str, object] = {
-        "state": outbox.WAITING,
-        "not_before": not_before,
-        "claimed_at": None,
-        "error": error,
-    }
-    if not counts:
-        values["attempts"] = OutboxMessage.attempts - 1
-    await _finish(sessions, gate, row_id, **values)
+@dataclass(frozen=True)
+class Mark:
+    """Telegram's answer for one claimed row: its new state and what goes with it."""
+
+    state: str
+    row_id: int
+    values: dict[str, object]
+    blocked: tuple[int, datetime] | None = None  # a 403: this chat is unreachable from then on
 
 
-async def mark_failed(sessions: SessionFactory, gate: WriteGate, row_id: int, error: str) -> None:
-    await _finish(sessions, gate, row_id, state=outbox.FAILED, error=error)
+def sent(row_id: int, at: datetime, message_id: int) -> Mark:
+    return Mark(outbox.SENT, row_id, {"at": at, "message_id": message_id})
 
 
-async def mark_unreachable(
-    sessions: SessionFactory, gate: WriteGate, row: Row, now: datetime, error: str
-) -> None:
+def again(row_id: int, due: datetime, why: str, *, counts: bool = True) -> Mark:
+    """Back to waiting until `due`; a 429 (`counts=False`) gives the try back."""
+    return Mark(outbox.WAITING, row_id, {"due": due, "why": why, "given_back": 0 if counts else 1})
+
+
+def failed(row_id: int, why: str) -> Mark:
+    return Mark(outbox.FAILED, row_id, {"why": why})
+
+
+def unreachable(row_id: int, chat_id: int, at: datetime, why: str) -> Mark:
     """Telegram refused the chat (403): the row, the person, and their other waiting rows."""
-    async with gate.held(), sessions() as session:
-        await session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row.id, OutboxMessage.state == outbox.SENDING)
-            .values(state=outbox.UNREACHABLE, error=error)
-        )
-        await reachability.mark_unreachable(session, row.chat_id, now)
-        await session.commit()
+    return Mark(outbox.UNREACHABLE, row_id, {"why": why}, blocked=(chat_id, at))
+
+
+class Marks:
+    """Marks answers as they come: the first waits for nobody, and the answers that come while
+    one is being committed are committed together right after it (a group commit: no answer
+    waits for others to gather, and one transaction serves many when sends are quick)."""
+
+    def __init__(self, sessions: SessionFactory, gate: WriteGate) -> None:
+        self.sessions = sessions
+        self.gate = gate
+        self._queue: list[tuple[Mark, asyncio.Future[None]]] = []
+        self._writing: asyncio.Task[None] | None = None
+
+    async def add(self, mark: Mark) -> None:
+        done = asyncio.get_running_loop().create_future()
+        self._queue.append((mark, done))
+        if self._writing is None or self._writing.done():
+            self._writing = asyncio.create_task(self._write())
+        await done
+
+    async def _write(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue, []
+            try:
+                async with self.gate.held(), self.sessions() as session:
+                    await _apply(session, [mark for mark, _ in batch])
+                    await session.commit()
+            except Exception as error:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(error)
+            else:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+
+async def _apply(session: AsyncSession, marks: list[Mark]) -> None:
+    by_state: dict[str, list[dict[str, object]]] = {}
+    for mark in marks:
+        by_state.setdefault(mark.state, []).append({"row_id": mark.row_id, **mark.values})
+    for state, rows in by_state.items():
+        await session.execute(_MARKS[state], rows)
+    for mark in marks:
+        if mark.blocked is not None:
+            await reachability.mark_unreachable(session, *mark.blocked)
 
 
 async def send_again_stale(

@@ -161,6 +161,7 @@ class OutboxSender:
         self.postgres = postgres
         self.sleep = sleep
         self.pace = Pace(clock, config.rate)
+        self._marks = outbox_claims.Marks(sessions, gate)
         self._in_flight: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._looked_after: datetime | None = None
@@ -306,42 +307,34 @@ class OutboxSender:
     async def _deliver(self, row: OutboxMessage, previous: float | None, sent_at: float) -> None:
         """Send one claimed row and mark the answer. `previous`: when this sender last wrote to
         the chat before (to tell a chat's 429 from the bot's)."""
-        assert row.id is not None
+        row_id = row.id
+        assert row_id is not None
         try:
             message_id = await self._send(row)
         except TelegramRetryAfter as error:
-            everything = self.pace.pause(row.chat_id, error.retry_after, previous, sent_at)
+            wait = error.retry_after
+            everything = self.pace.pause(row.chat_id, wait, previous, sent_at)
             log.info(
                 "outbox: 429, %s waits %ss",
                 "everything" if everything else f"chat {pseudonym(row.chat_id)}",
-                error.retry_after,
+                wait,
             )
-            due = self.clock.now() + timedelta(seconds=error.retry_after)
-            await self._mark(
-                outbox_claims.mark_again(
-                    self.sessions, self.gate, row.id, due, describe(error), counts=False
-                )
-            )
+            due = self.clock.now() + timedelta(seconds=wait)
+            mark = outbox_claims.again(row_id, due, describe(error), counts=False)
         except TelegramForbiddenError as error:
             log.info("outbox: chat %s unreachable (403)", pseudonym(row.chat_id))
-            await self._mark(
-                outbox_claims.mark_unreachable(
-                    self.sessions, self.gate, row, self.clock.now(), describe(error)
-                )
-            )
+            mark = outbox_claims.unreachable(row_id, row.chat_id, self.clock.now(), describe(error))
         except TRANSIENT as error:
-            await self._retry_or_park(row, error)
+            mark = self._retry_or_park(row, describe(error))
         except Exception as error:  # refused (400...): trying again would not help
-            log.warning("outbox: message %s parked (%s)", row.id, describe(error))
-            await self._mark(
-                outbox_claims.mark_failed(self.sessions, self.gate, row.id, describe(error))
-            )
+            log.warning("outbox: message %s parked (%s)", row_id, describe(error))
+            mark = outbox_claims.failed(row_id, describe(error))
         else:
-            await self._mark(
-                outbox_claims.mark_sent(
-                    self.sessions, self.gate, row.id, self.clock.now(), message_id
-                )
-            )
+            mark = outbox_claims.sent(row_id, self.clock.now(), message_id)
+        try:
+            await self._marks.add(mark)
+        except Exception as error:  # the row stays `sending`: sent again after the claim timeout
+            log.warning("outbox: could not mark a message (%s)", describe(error))
 
     async def _send(self, row: OutboxMessage) -> int:
         markup = markup_of(row.reply_markup)
@@ -356,28 +349,16 @@ class OutboxSender:
         sent = await self.bot(method, request_timeout=timeout)
         return sent.message_id
 
-    async def _retry_or_park(self, row: OutboxMessage, error: BaseException) -> None:
+    def _retry_or_park(self, row: OutboxMessage, what: str) -> outbox_claims.Mark:
         assert row.id is not None
-        what = describe(error)
         if row.attempts >= self.config.max_attempts:
             log.warning("outbox: message %s parked after %s tries (%s)", row.id, row.attempts, what)
-            await self._mark(outbox_claims.mark_failed(self.sessions, self.gate, row.id, what))
-            return
+            return outbox_claims.failed(row.id, what)
         wait = min(
             timedelta(seconds=self.config.backoff * 2 ** (row.attempts - 1)), LONGEST_BACKOFF
         )
         log.info("outbox: message %s failed (%s), again in %s", row.id, what, wait)
-        await self._mark(
-            outbox_claims.mark_again(
-                self.sessions, self.gate, row.id, self.clock.now() + wait, what
-            )
-        )
-
-    async def _mark(self, step: Awaitable[None]) -> None:
-        try:
-            await step
-        except Exception as error:  # the row stays `sending`: sent again after the claim timeout
-            log.warning("outbox: could not mark a message (%s)", describe(error))
+        return outbox_claims.again(row.id, self.clock.now() + wait, what)
 
 
 async def prune_outbox(
