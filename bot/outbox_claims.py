@@ -44,14 +44,15 @@ async def claim(
     *,
     postgres: bool,
 ) -> list[Row]:
-    """Claim due rows, in priority then id order: `pick` chooses among the first `scan` of them
+    """Claim due rows, by priority, then when they fell due, then id: `pick` chooses among the first `scan` of them
     (id, chat_id, unreachable). PostgreSQL locks the rows it looks at and skips rows another
     process holds, so two senders never claim one row; SQLite has one writer at a time."""
     query = (
         select(OutboxMessage.id, OutboxMessage.chat_id, User.unreachable_since)
         .outerjoin(User, User.id == OutboxMessage.chat_id)
         .where(OutboxMessage.state == outbox.WAITING, OutboxMessage.not_before <= now)
-        .order_by(OutboxMessage.priority, OutboxMessage.id)
+        # the index outbox_due gives this order: no sort, however many rows wait
+        .order_by(OutboxMessage.priority, OutboxMessage.not_before, OutboxMessage.id)
         .limit(scan)
     )
     if postgres:

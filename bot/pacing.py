@@ -43,6 +43,11 @@ class ClockedLimiter(AsyncLimiter):
             self._level = max(self._level - elapsed * self._rate_per_sec, 0)
         self._last_check = now
 
+    def room_in(self) -> float:
+        """Seconds until there is room for one message (0: now)."""
+        self._leak()
+        return max(0.0, (self._level + 1 - self.max_rate) / self._rate_per_sec)
+
     @property
     def interval(self) -> float:
         """Seconds for one message's room to come back."""
@@ -76,8 +81,8 @@ class Pace:
         return 0
 
     def next_room_in(self) -> float:
-        """Seconds until there may be room again (a pause, or one message's share of the rate)."""
-        return max(self.paused_until - self.now(), self.overall.interval)
+        """Seconds until there is room again (the end of a pause, or the bucket's next message)."""
+        return max(self.paused_until - self.now(), self.overall.room_in(), 0.001)
 
     def _limiter(self, chat_id: int) -> ClockedLimiter:
         limiter = self._chats.get(chat_id)
