@@ -44,9 +44,10 @@ async def claim(
     *,
     postgres: bool,
 ) -> list[Row]:
-    """Claim due rows, by priority, then when they fell due, then id: `pick` chooses among the first `scan` of them
-    (id, chat_id, unreachable). PostgreSQL locks the rows it looks at and skips rows another
-    process holds, so two senders never claim one row; SQLite has one writer at a time."""
+    """Claim due rows, by priority, then when they fell due, then id: `pick` chooses among the
+    first `scan` of them (id, chat_id, unreachable). PostgreSQL locks the rows it looks at and
+    skips rows another process holds, so two senders never claim one row; SQLite has one writer
+    at a time."""
     query = (
         select(OutboxMessage.id, OutboxMessage.chat_id, User.unreachable_since)
         .outerjoin(User, User.id == OutboxMessage.chat_id)
