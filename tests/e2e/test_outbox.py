@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.app import PollingBot, Runtime
 from core import outbox
-from core.clock import ManualClock
+from core.clock import ManualClock, SystemClock
 from core.outbox import OutboxMessage
 from people.models import User
 from standin.client import SimUser
@@ -157,3 +157,38 @@ async def test_blocking_and_unblocking_the_bot(
     clock.advance(timedelta(seconds=2))
     await _notice(runtime, polling, user.id, "Welcome back")
     await user.wait_for(lambda m: m.text == "Welcome back")
+
+
+async def test_a_reply_is_not_slowed_by_a_broadcast_going_out(runtime: Runtime) -> None:
+    """Real time, Telegram's limits on: a person chats (a message a second, within their chat's
+    limit) while 450 others get a broadcast."""
+    runtime.clock = SystemClock()
+    server = StandIn()
+    await server.start()
+    polling = PollingBot(runtime, TOKEN, server.api_base, on_handled=server.handled_reporter(TOKEN))
+    await polling.start()
+    try:
+        await add_people(runtime.sessions, server, [12], runtime.clock.now())
+        user = server.user(12)
+        await user.send("/help")
+        ids = list(range(30_000, 30_450))
+        locales = await add_people(runtime.sessions, server, ids, runtime.clock.now())
+        await enqueue_broadcast(runtime.sessions, locales, runtime.clock.now())
+        assert polling.sender is not None
+        polling.sender.wake()
+        waits = []
+        while (await states(runtime.sessions))["waiting"] > 30:
+            started = time.monotonic()
+            await user.send("/help")
+            waits.append(time.monotonic() - started)
+            await asyncio.sleep(1.0)
+        await _until_sent(runtime)
+    finally:
+        await polling.stop()
+        await server.stop()
+    waits.sort()
+    p50, p99 = waits[len(waits) // 2], waits[min(len(waits) - 1, int(len(waits) * 0.99))]
+    print(f"\n{len(waits)} replies during the broadcast: p50 {p50:.3f} s, p99 {p99:.3f} s")
+    assert len(waits) >= 10
+    assert p99 < 1.0
+    assert all(received(server, uid) == [ANNOUNCEMENT[locales[uid]]] for uid in ids)
