@@ -167,6 +167,8 @@ class OutboxSender:
         self._looked_after: datetime | None = None
         self._pruned: datetime | None = None
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._resting = False  # waiting, not in a database statement: stopping may cancel it
         self._until_empty = False
 
     @property
@@ -182,9 +184,14 @@ class OutboxSender:
         self._task = asyncio.create_task(self.run())
 
     async def stop(self) -> None:
-        """Stop claiming, let the sends under way finish and be marked."""
+        """Stop claiming, let the sends under way finish and be marked.
+
+        The loop is cancelled only while it waits: cancelling a SQLite statement under way
+        would close its connection while aiosqlite's thread still uses it."""
+        self._stopping = True
         if self._task is not None:
-            self._task.cancel()
+            if self._resting:
+                self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
@@ -194,29 +201,31 @@ class OutboxSender:
     async def run(self, *, until_empty: bool = False) -> None:
         """Drain the outbox until cancelled (or, with `until_empty`, until nothing waits)."""
         self._until_empty = until_empty
-        while True:
+        while not self._stopping:
             try:
                 if not await self._turn() and until_empty:
                     if self._in_flight:
-                        await asyncio.gather(*self._in_flight)
+                        await self._rest(lambda: asyncio.wait(set(self._in_flight)))
                     if await outbox_claims.next_due(self.sessions, self.gate) is None:
                         return
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # the database went away: try again in a while
                 log.warning("outbox: sender turn failed (%s); trying again", describe(error))
-                await asyncio.sleep(POLL_SECONDS)
+                await self._rest(lambda: asyncio.sleep(POLL_SECONDS))
 
     async def _turn(self) -> bool:
         """Claim and start what may go now, or wait; False when there was nothing to do."""
         await self._look_after()
         free = self.config.concurrency - len(self._in_flight)
         if free <= 0:
-            await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
+            await self._rest(
+                lambda: asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
+            )
             return True
         room = self.pace.room(free)
         if room == 0:
-            await self.sleep(self.pace.next_room_in())
+            await self._rest(lambda: self.sleep(self.pace.next_room_in()))
             return True
         rows = await outbox_claims.claim(
             self.sessions,
@@ -267,7 +276,9 @@ class OutboxSender:
 
     async def _wait_for_work(self) -> bool:
         if self._in_flight:
-            await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
+            await self._rest(
+                lambda: asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
+            )
             return True
         due = await outbox_claims.next_due(self.sessions, self.gate)
         if due is None:
@@ -275,11 +286,21 @@ class OutboxSender:
                 return False
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+                await self._rest(lambda: asyncio.wait_for(self._wake.wait(), POLL_SECONDS))
             return False
         wait = (due - self.clock.now()).total_seconds()
-        await self.sleep(min(max(wait, 0.001), POLL_SECONDS))
+        await self._rest(lambda: self.sleep(min(max(wait, 0.001), POLL_SECONDS)))
         return True
+
+    async def _rest(self, wait: Callable[[], Awaitable[object]]) -> None:
+        """Wait where `stop` may cancel the loop (never inside a database statement)."""
+        if self._stopping:
+            raise asyncio.CancelledError
+        self._resting = True
+        try:
+            await wait()
+        finally:
+            self._resting = False
 
     async def _look_after(self) -> None:
         """Now and then: send again what a crash left in doubt, prune old rows, forget chats."""
