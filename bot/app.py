@@ -24,6 +24,7 @@ from bot.middlewares import (
 )
 from bot.processing import Handled, UpdateProcessor
 from bot.receiving import poll, webhook_handler
+from bot.sender import OutboxSender, SenderConfig, build_sender_bot
 from bot.settings import Settings
 from core import crypto, db
 from core.clock import Clock, SystemClock
@@ -135,6 +136,28 @@ async def broadcast_status(bot: Bot, runtime: Runtime) -> None:
     await status_loop(bot, runtime.sessions, runtime.gate, runtime.clock, runtime.settings.zone)
 
 
+def start_sender(runtime: Runtime, token: str, api_base: str | None) -> OutboxSender:
+    """The outbox's sender, running beside the bot with a connection of its own."""
+    sender = OutboxSender(
+        runtime.sessions,
+        runtime.gate,
+        build_sender_bot(token, api_base),
+        runtime.clock,
+        SenderConfig.from_settings(runtime.settings),
+        postgres=runtime.settings.database_url.startswith("postgresql"),
+        sleep=runtime.sleep,
+    )
+    sender.start()
+    return sender
+
+
+async def stop_sender(sender: OutboxSender | None) -> None:
+    """Stop claiming, let what is under way be marked, close the sender's connection."""
+    if sender is not None:
+        await sender.stop()
+        await sender.bot.session.close()
+
+
 class PollingBot:
     """A bot long-polling in the background: start, stop and start again (a restart).
 
@@ -150,10 +173,12 @@ class PollingBot:
         one_update_at_a_time: bool = True,
         on_handled: Handled | None = None,
         polling_timeout: int = 30,
+        send_outbox: bool = True,
     ) -> None:
         """`one_update_at_a_time`: handle each update before the next, across all chats (tests
         and the sandbox); production handles chats side by side, each chat's in order.
-        `on_handled` hears each update_id once it is handled (the stand-in's users wait on it)."""
+        `on_handled` hears each update_id once it is handled (the stand-in's users wait on it).
+        `send_outbox`: run the outbox's sender beside the bot (bot/sender.py)."""
         self.runtime = runtime
         self.token = token
         self.api_base = api_base
@@ -163,6 +188,8 @@ class PollingBot:
         self._tasks: list[asyncio.Task[None]] = []
         self._processor: UpdateProcessor | None = None
         self._bot: Bot | None = None
+        self.send_outbox = send_outbox
+        self.sender: OutboxSender | None = None
 
     async def start(self) -> None:
         runtime = self.runtime
@@ -193,8 +220,12 @@ class PollingBot:
             asyncio.create_task(polling),
             asyncio.create_task(broadcast_status(self._bot, runtime)),
         ]
+        if self.send_outbox:
+            self.sender = start_sender(runtime, self.token, self.api_base)
 
     async def stop(self) -> None:
+        await stop_sender(self.sender)
+        self.sender = None
         for task in reversed(self._tasks):
             task.cancel()
         for task in self._tasks:
@@ -256,12 +287,16 @@ async def run_webhook(
     await site.start()
     processing = asyncio.create_task(processor.run())
     statuses = asyncio.create_task(broadcast_status(bot, runtime))
+    sender = start_sender(
+        runtime, settings.bot_token.get_secret_value(), settings.telegram_api_base
+    )
     log.info("webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
     if ready is not None:
         ready.set()
     try:
         await asyncio.Event().wait()
     finally:
+        await stop_sender(sender)
         for task in (statuses, processing):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -39,6 +39,13 @@ HINTS = {
     "FLOOD_LIMIT": "use a whole number of updates, 0 for no limit",
     "FLOOD_WINDOW_SECONDS": "use a number of seconds above 0",
     "FLOOD_PAUSE_SECONDS": "use a number of seconds, 0 or more",
+    "OUTBOX_RATE": "use messages per second above 0, at most 1000 (30 unless paid broadcasts)",
+    "OUTBOX_REPLY_RESERVE": "use messages per second, 0 or more and below OUTBOX_RATE",
+    "OUTBOX_CONCURRENCY": "use a whole number of messages in flight, 1 to 500",
+    "OUTBOX_MAX_ATTEMPTS": "use a whole number of tries, 1 or more",
+    "OUTBOX_BACKOFF_SECONDS": "use a number of seconds above 0",
+    "OUTBOX_CLAIM_TIMEOUT_SECONDS": "use a number of seconds, 2 or more",
+    "OUTBOX_KEEP_SENT_DAYS": "use a whole number of days, 1 or more",
     "DIGITS": "use native (Arabic-Indic digits in Arabic, Persian digits in Dari) or latin "
     "(0-9 everywhere)",
     "PAYOUT_METHODS": f"use some of {', '.join(METHOD_KINDS)}, separated by commas",
@@ -88,6 +95,18 @@ class Settings(BaseSettings):
     payouts_dir: Path = Path("data/payouts")
     # The minimum hourly wage per cohort country (tasks.fair_pay): "SY=150 USD,AF=120 USD"
     min_hourly_wage: Annotated[dict[str, Floor], NoDecode] = {}
+    # The outbox's sender (bot/sender.py): Telegram's global rate for this bot (30/s; paid
+    # broadcasts up to 1000/s), of which OUTBOX_REPLY_RESERVE a second is left to replies; how
+    # many messages are in flight at once (also the most a crash can send twice); tries before
+    # a message is parked as failed, the first wait between them (doubling); how old a claim
+    # must be before a restart sends it again; how long sent rows are kept.
+    outbox_rate: float = Field(default=30, gt=0, le=1000)
+    outbox_reply_reserve: float = Field(default=1, ge=0)
+    outbox_concurrency: int = Field(default=8, ge=1, le=500)
+    outbox_max_attempts: int = Field(default=5, ge=1)
+    outbox_backoff_seconds: float = Field(default=5, gt=0)
+    outbox_claim_timeout_seconds: float = Field(default=60, ge=2)
+    outbox_keep_sent_days: int = Field(default=30, ge=1)
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -204,6 +223,12 @@ class Settings(BaseSettings):
     def _webhook_needs_secret(self) -> Settings:
         if self.webhook_url and self.webhook_secret is None:
             raise ValueError("WEBHOOK_SECRET: webhook mode refuses to start without a secret")
+        return self
+
+    @model_validator(mode="after")
+    def _reserve_below_rate(self) -> Settings:
+        if self.outbox_reply_reserve >= self.outbox_rate:
+            raise ValueError("OUTBOX_REPLY_RESERVE: must be below OUTBOX_RATE")
         return self
 
     def encryption_key_list(self) -> list[str]:

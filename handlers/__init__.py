@@ -10,6 +10,7 @@ from handlers import (
     earnings_history,
     fallback,
     learning,
+    membership,
     menu,
     onboarding,
     payout_methods,
@@ -44,6 +45,7 @@ def build_router() -> Router:
         earnings_history.router,
         menu.router,
         fallback.router,
+        membership.router,
     ):
         root.include_router(routes.build())
     return root

@@ -33,6 +33,9 @@ class Routes:
     def callback_query(self, *filters: Any) -> Callable[[Handler], Handler]:
         return self._decorator("callback_query", filters)
 
+    def my_chat_member(self, *filters: Any) -> Callable[[Handler], Handler]:
+        return self._decorator("my_chat_member", filters)
+
     def build(self) -> Router:
         router = Router(name=self.name)
         for flt in self.filters:

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, func, select, true, union
+from sqlalchemy import ColumnElement, Select, false, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.locales import CATALOG_LOCALES
@@ -87,9 +87,8 @@ def reach_of(member: Member) -> int | None:
 
 
 def reachable_filter() -> ColumnElement[bool]:
-    """People the bot can still write to. Every person is, until users record who blocked the
-    bot: at merge this becomes `User.unreachable_since.is_(None)`."""
-    return true()
+    """People the bot can still write to: not marked as having blocked it."""
+    return User.unreachable_since.is_(None)
 
 
 async def check(session: AsyncSession, reach: int | None, audience: Audience) -> None:

@@ -56,6 +56,9 @@ class User(SQLModel, table=True):
     organisation_id: int | None = Field(default=None, foreign_key="organisations.id")
     display_name: str | None = Field(default=None, sa_type=EncryptedText(512))
     consented_at: datetime = Field(sa_type=UTCDateTime)
+    # Set when Telegram said the person blocked the bot (403, or a my_chat_member "kicked"):
+    # nothing is sent to them until they unblock it.
+    unreachable_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Invite(SQLModel, table=True):
