@@ -80,7 +80,7 @@ def help_text(member: Member) -> str:
     lines += [
         "",
         _(
-            "Rafiq stores your Telegram id, language, time zone and reminder settings, group, "
+            "Rafiq stores your Telegram id, language, group, "
             "course progress, quiz and practice answers, skills, work answers and disputes, "
             "accuracy on control items, training pay and work pay, your payout method "
             "(encrypted) and payouts, your name for certificates (encrypted) and your "

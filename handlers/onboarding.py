@@ -58,9 +58,8 @@ def choose_language_text() -> str:
 def consent_text() -> str:
     return _(
         "Before we start, please read what Rafiq stores and why.\n\n"
-        "We store your Telegram id, the language you choose, your time zone and reminder "
-        "settings, the group you joined, your course progress, your quiz answers, your practice "
-        "answers, your skills, your work answers and your disputes of them, your accuracy on "
+        "We store your Telegram id, the language you choose, the group you joined, your course "
+        "progress, your quiz answers, your practice answers, your skills, your work answers and your disputes of them, your accuracy on "
         "control items, the training pay and work pay you earn, your payout method (encrypted) "
         "and your payouts, the name you give for certificates (encrypted) and your "
         "certificates. We also keep the messages you send the bot until they are handled, the "
