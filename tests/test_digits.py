@@ -45,19 +45,21 @@ CODE_RUN = re.compile(f"{LRI}[^{PDI}]*{PDI}")
 COMMAND = re.compile(r"(?<![\w/])/[a-z_]+\w*")
 
 # How the handlers fill each placeholder. A new placeholder name must be added to one of these.
-MONEY = {"amount", "earned"}
+MONEY = {"amount", "earned", "floor", "hourly", "overall", "week"}
 PERCENT = {"accuracy", "agreement", "mark", "minimum", "rate"}
 NUMBER = {
     "answered", "answers", "completed", "count", "day", "done", "fast", "grace", "hour",
     "in_progress", "items", "max", "minutes", "most", "number", "open", "page", "pages",
     "paused", "position", "review", "score", "seconds", "started", "total",
+    "days", "failed", "lease", "sent", "unreachable",
 }  # fmt: skip
 DATE = {"date"}
 TIME = {"time"}
-CODE = {"code", "command", "user", "file"}  # Latin by design: typed back, copied, looked up
+CODE = {"code", "command", "user", "file", "method", "example"}  # Latin by design: typed back, copied, looked up
 TEXT = {
     "answer", "bands", "cohort", "course", "courses", "label", "language", "lesson", "name",
     "organisation", "project", "projects", "reports", "state", "summary",
+    "audience", "country", "languages", "note", "people", "reason", "tags", "zone",
 }  # fmt: skip
 
 
