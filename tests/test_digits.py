@@ -55,7 +55,8 @@ NUMBER = {
 }  # fmt: skip
 DATE = {"date"}
 TIME = {"time"}
-CODE = {"code", "command", "user", "file", "method", "example"}  # Latin by design: typed back, copied, looked up
+# Latin by design: typed back, copied, looked up
+CODE = {"code", "command", "user", "file", "method", "example"}
 TEXT = {
     "answer", "bands", "cohort", "course", "courses", "label", "language", "lesson", "name",
     "organisation", "project", "projects", "reports", "state", "summary",

@@ -71,7 +71,12 @@ async def test_a_flagged_answer_is_disputed_reversed_paid_once_and_the_worker_to
     [flagged] = await _rows(runtime, Assignment, Assignment.user_id == 300)
     assert flagged.too_fast and not await _rows(runtime, LedgerEntry)
     await worker.press(t(locale, "⚖️ Dispute"))
-    assert shown(worker).startswith(t(locale, "⚖️ Your dispute is with the coordinators now")[:20])
+    opened = t(
+        locale,
+        "⚖️ Your dispute is with the coordinators now; you will be told what they decide.\n\n"
+        "If you like, send one sentence saying why.",
+    )
+    assert shown(worker).startswith(opened[:20])
     await worker.send(SENTENCE)
     assert shown(worker) == t(locale, "Thank you: your words are added to the dispute.")
     [dispute] = await _rows(runtime, Dispute)
