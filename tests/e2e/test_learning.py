@@ -298,7 +298,9 @@ async def test_trainee_resumes_on_the_same_quiz_question_after_a_restart(
     await open_course(user, course, "fa_AF")
     assert course.quiz[2].text["fa_AF"] in shown(user)
     heading = t("fa_AF", "{course} · Quiz, question {number} of {total}").format(
-        course=course.title["fa_AF"], number=embed(3, "fa_AF"), total=embed(len(course.quiz), "fa_AF")
+        course=course.title["fa_AF"],
+        number=embed(3, "fa_AF"),
+        total=embed(len(course.quiz), "fa_AF"),
     )
     assert shown(user).startswith(heading)
 
