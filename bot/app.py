@@ -24,6 +24,7 @@ from bot.middlewares import (
 )
 from bot.processing import Handled, UpdateProcessor
 from bot.receiving import poll, webhook_handler
+from bot.scheduler import Scheduler
 from bot.sender import OutboxSender, SenderConfig, build_sender_bot
 from bot.settings import Settings
 from core import crypto, db
@@ -190,6 +191,7 @@ class PollingBot:
         self._bot: Bot | None = None
         self.send_outbox = send_outbox
         self.sender: OutboxSender | None = None
+        self.scheduler: Scheduler | None = None
 
     async def start(self) -> None:
         runtime = self.runtime
@@ -222,8 +224,13 @@ class PollingBot:
         ]
         if self.send_outbox:
             self.sender = start_sender(runtime, self.token, self.api_base)
+            self.scheduler = Scheduler(runtime)
+            self.scheduler.start()
 
     async def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop()
+            self.scheduler = None
         await stop_sender(self.sender)
         self.sender = None
         for task in reversed(self._tasks):
@@ -290,12 +297,15 @@ async def run_webhook(
     sender = start_sender(
         runtime, settings.bot_token.get_secret_value(), settings.telegram_api_base
     )
+    scheduler = Scheduler(runtime)
+    scheduler.start()
     log.info("webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
     if ready is not None:
         ready.set()
     try:
         await asyncio.Event().wait()
     finally:
+        scheduler.stop()
         await stop_sender(sender)
         for task in (statuses, processing):
             task.cancel()
