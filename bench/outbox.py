@@ -1,7 +1,7 @@
 """The outbox's sender at Telegram's pace: achieved messages a second against the configured limit.
 
 Run: .venv/bin/python -m bench.outbox [--recipients 10000] [--rates 30,1000]
-     [--database sqlite|postgres] [--database-url URL] [--concurrency N]
+     [--database sqlite|postgres] [--database-url URL] [--concurrency N] [--same-process]
 
 For each rate: a fresh migrated database holding `--recipients` people and one broadcast row
 each; the project's Telegram stand-in on 127.0.0.1 with its global limit at that rate (and one
@@ -9,6 +9,9 @@ message a second per chat); the sender (bot/sender.py) with OUTBOX_RATE at that 
 default reply reserve, real clock, real sleep, draining until nothing waits. The table gives the
 achieved rate as a share of the limit and the 429s the stand-in answered, in the first second
 and after it.
+
+The stand-in runs in a process of its own (as Telegram is not in the bot's process): at 1000/s a
+stand-in sharing the bot's process and core takes half of it. `--same-process` runs both in one.
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ import argparse
 import asyncio
 import logging
 import math
+import multiprocessing
 import os
 import sys
 import time
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 
 from bench.throughput import DEFAULT_POSTGRES, postgres_database, sqlite_database
 from bot.app import Runtime
@@ -29,7 +34,8 @@ from bot.settings import load_settings
 from core import db
 from standin.ratelimit import RateLimits
 from standin.server import StandIn
-from tests.outbox_helpers import CallLog, add_people, enqueue_broadcast, states
+from tests.outbox_helpers import LOCALES, TELEGRAM_CODES, CallLog, enqueue_broadcast, states
+from tests.outbox_helpers import add_people as add_people_here
 
 TOKEN = "1000000001:bench-token-for-the-local-stand-in-only"
 FIRST_USER_ID = 700_000
@@ -54,16 +60,61 @@ class Run:
         return self.rate / self.limit
 
 
-async def measure(url: str, limit: float, recipients: int, concurrency: int | None) -> Run:
+def _standin_process(limit: float, ids: list[int], pipe: Connection) -> None:
+    """The stand-in in a process of its own: sends its address, serves until told to stop,
+    then sends back when (time.monotonic, the same clock in every process) it answered 429."""
+
+    async def serve() -> None:
+        server = StandIn(rate_limits=RateLimits(global_per_second=limit), clock=time.monotonic)
+        log = CallLog(server, time.monotonic)
+        for n, uid in enumerate(ids):
+            server.user(uid, language_code=TELEGRAM_CODES[LOCALES[n % len(LOCALES)]])
+        await server.start()
+        pipe.send(server.api_base)
+        await asyncio.get_running_loop().run_in_executor(None, pipe.recv)
+        pipe.send([c.at for c in log.sends(429)])
+        await server.stop()
+
+    asyncio.run(serve())
+
+
+class StandInProcess:
+    def __init__(self, limit: float, ids: list[int]) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._pipe, child = context.Pipe()
+        self._process = context.Process(
+            target=_standin_process, args=(limit, ids, child), daemon=True
+        )
+        self._process.start()
+        self.api_base: str = self._pipe.recv()
+
+    def refused(self) -> list[float]:
+        self._pipe.send("stop")
+        at: list[float] = self._pipe.recv()
+        self._process.join(timeout=10)
+        return at
+
+
+async def measure(
+    url: str, limit: float, recipients: int, concurrency: int | None, same_process: bool
+) -> Run:
     await db.upgrade(url)
     settings = load_settings(_env_file=None, database_url=url, outbox_rate=limit)
     runtime = Runtime.create(settings)
-    server = StandIn(rate_limits=RateLimits(global_per_second=limit), clock=time.monotonic)
-    await server.start()
-    log = CallLog(server, time.monotonic)
+    ids = list(range(FIRST_USER_ID, FIRST_USER_ID + recipients))
+    server: StandIn | None = None
+    apart: StandInProcess | None = None
+    if same_process:
+        server = StandIn(rate_limits=RateLimits(global_per_second=limit), clock=time.monotonic)
+        await server.start()
+        log = CallLog(server, time.monotonic)
+        locales = await add_people_here(runtime.sessions, server, ids, runtime.clock.now())
+        api_base = server.api_base
+    else:
+        apart = StandInProcess(limit, ids)
+        locales = await add_people(runtime.sessions, ids, runtime.clock.now())
+        api_base = apart.api_base
     try:
-        ids = list(range(FIRST_USER_ID, FIRST_USER_ID + recipients))
-        locales = await add_people(runtime.sessions, server, ids, runtime.clock.now())
         await enqueue_broadcast(runtime.sessions, locales, runtime.clock.now())
         config = SenderConfig.from_settings(settings)
         if concurrency is None:  # enough in flight for the rate at a few ms a request
@@ -71,7 +122,7 @@ async def measure(url: str, limit: float, recipients: int, concurrency: int | No
         sender = OutboxSender(
             runtime.sessions,
             runtime.gate,
-            build_sender_bot(TOKEN, server.api_base),
+            build_sender_bot(TOKEN, api_base),
             runtime.clock,
             SenderConfig(**{**config.__dict__, "concurrency": concurrency}),
             postgres=url.startswith("postgresql"),
@@ -81,7 +132,11 @@ async def measure(url: str, limit: float, recipients: int, concurrency: int | No
         seconds = time.monotonic() - started
         cpu = time.process_time() - cpu
         await sender.bot.session.close()
-        refused = [c.at - started for c in log.sends(429)]
+        if apart is not None:
+            refused = [at - started for at in apart.refused()]
+            apart = None
+        else:
+            refused = [c.at - started for c in log.sends(429)]
         sent = (await states(runtime.sessions))["sent"]
         return Run(
             limit,
@@ -93,8 +148,22 @@ async def measure(url: str, limit: float, recipients: int, concurrency: int | No
             cpu,
         )
     finally:
-        await server.stop()
+        if server is not None:
+            await server.stop()
+        if apart is not None:
+            apart.refused()
         await runtime.close()
+
+
+async def add_people(sessions: db.SessionFactory, ids: list[int], now: object) -> dict[int, str]:
+    """The people, in the database only (the stand-in process knows them already)."""
+    from people.models import User
+
+    locales = {uid: LOCALES[n % len(LOCALES)] for n, uid in enumerate(ids)}
+    async with sessions() as session:
+        session.add_all(User(id=uid, locale=loc, consented_at=now) for uid, loc in locales.items())
+        await session.commit()
+    return locales
 
 
 def table(runs: list[Run], database: str) -> str:
@@ -116,10 +185,14 @@ async def run_all(args: argparse.Namespace) -> list[Run]:
     for limit in args.rates:
         if args.database == "sqlite":
             async with sqlite_database() as url:
-                runs.append(await measure(url, limit, args.recipients, args.concurrency))
+                runs.append(
+                    await measure(url, limit, args.recipients, args.concurrency, args.same_process)
+                )
         else:
             async with postgres_database(args.database_url) as url:
-                runs.append(await measure(url, limit, args.recipients, args.concurrency))
+                runs.append(
+                    await measure(url, limit, args.recipients, args.concurrency, args.same_process)
+                )
     return runs
 
 
@@ -134,6 +207,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_POSTGRES)
     )
     parser.add_argument("--concurrency", type=int, default=None)
+    parser.add_argument("--same-process", action="store_true", help="the stand-in in this process")
     return parser.parse_args(argv)
 
 
@@ -141,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     runs = asyncio.run(run_all(args))
-    print("The outbox's sender against the stand-in, Telegram's limits ON (see bench/outbox.py)")
+    where = "in this process" if args.same_process else "in its own process"
+    print(f"The outbox's sender against the stand-in ({where}), Telegram's limits ON")
     print(table(runs, args.database))
     return 0
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import outbox
+from core import db, outbox
 from core.db import SessionFactory, WriteGate
 from core.outbox import OutboxMessage
 from people import reachability
@@ -23,7 +23,30 @@ from people.models import User
 
 UNKNOWN = "unknown: claimed, never marked"  # the error of a row a crash left in doubt too often
 
-Row = OutboxMessage
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A claimed message: what the sender needs to send it and mark the answer."""
+
+    id: int
+    chat_id: int
+    text: str
+    photo: str | None
+    reply_markup: dict[str, object] | None
+    attempts: int
+    priority: int
+
+
+_TABLE = OutboxMessage.__table__  # type: ignore[attr-defined]
+_CLAIMED = (
+    _TABLE.c.id,
+    _TABLE.c.chat_id,
+    _TABLE.c.text,
+    _TABLE.c.photo,
+    _TABLE.c.reply_markup,
+    _TABLE.c.attempts,
+    _TABLE.c.priority,
+)
 
 
 @dataclass
@@ -33,6 +56,24 @@ class Picks:
     take: list[int] = field(default_factory=list)
     blocked: list[int] = field(default_factory=list)  # their person blocked the bot
     later: dict[int, float] = field(default_factory=dict)  # row id -> not before (timestamp)
+
+
+# The claim's statements, built once: it runs many times a second at the paid rate.
+_CANDIDATES = (
+    select(_TABLE.c.id, _TABLE.c.chat_id, User.unreachable_since)  # type: ignore[call-overload]
+    .outerjoin(User, User.id == _TABLE.c.chat_id)
+    .where(_TABLE.c.state == outbox.WAITING, _TABLE.c.not_before <= bindparam("now"))
+    # the index outbox_due gives this order: no sort, however many rows wait
+    .order_by(_TABLE.c.priority, _TABLE.c.not_before, _TABLE.c.id)
+    .limit(bindparam("scan"))
+)
+_CANDIDATES_FOR_UPDATE = _CANDIDATES.with_for_update(of=_TABLE, skip_locked=True)
+_TAKE = (
+    update(_TABLE)
+    .where(_TABLE.c.id.in_(bindparam("ids", expanding=True)))
+    .values(state=outbox.SENDING, claimed_at=bindparam("now"), attempts=_TABLE.c.attempts + 1)
+    .returning(*_CLAIMED)
+)
 
 
 async def claim(
@@ -48,35 +89,21 @@ async def claim(
     first `scan` of them (id, chat_id, unreachable). PostgreSQL locks the rows it looks at and
     skips rows another process holds, so two senders never claim one row; SQLite has one writer
     at a time."""
-    query = (
-        select(OutboxMessage.id, OutboxMessage.chat_id, User.unreachable_since)
-        .outerjoin(User, User.id == OutboxMessage.chat_id)
-        .where(OutboxMessage.state == outbox.WAITING, OutboxMessage.not_before <= now)
-        # the index outbox_due gives this order: no sort, however many rows wait
-        .order_by(OutboxMessage.priority, OutboxMessage.not_before, OutboxMessage.id)
-        .limit(scan)
-    )
-    if postgres:
-        query = query.with_for_update(of=OutboxMessage, skip_locked=True)  # type: ignore[arg-type]
+    query = _CANDIDATES_FOR_UPDATE if postgres else _CANDIDATES
     async with gate.held(), sessions() as session:
         candidates = [
             (row_id, chat_id, unreachable is not None)
-            for row_id, chat_id, unreachable in (await session.execute(query)).all()
+            for row_id, chat_id, unreachable in (
+                await db.run(session, query, {"now": now, "scan": scan})
+            ).all()
         ]
         picks = pick(candidates)
         claimed: list[Row] = []
         if picks.take:
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(picks.take))  # type: ignore[union-attr]
-                .values(state=outbox.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
+            found = await db.run(session, _TAKE, {"ids": picks.take, "now": now})
+            claimed = sorted(
+                (Row(*values) for values in found.all()), key=lambda r: (r.priority, r.id)
             )
-            found = await session.execute(
-                select(OutboxMessage)
-                .where(OutboxMessage.id.in_(picks.take))  # type: ignore[union-attr]
-                .order_by(OutboxMessage.priority, OutboxMessage.id)
-            )
-            claimed = list(found.scalars())
         if picks.blocked:
             await session.execute(
                 update(OutboxMessage)
@@ -99,7 +126,6 @@ def _at(now: datetime, timestamp: float) -> datetime:
     return now + timedelta(seconds=timestamp - now.timestamp())
 
 
-_TABLE = OutboxMessage.__table__  # type: ignore[attr-defined]
 _SENDING_ROW = (_TABLE.c.id == bindparam("row_id")) & (_TABLE.c.state == outbox.SENDING)
 # One statement per kind of answer, run for every answer of that kind at once (executemany).
 _MARKS = {

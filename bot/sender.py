@@ -53,7 +53,6 @@ from bot.pacing import Pace
 from bot.settings import Settings
 from core.clock import Clock
 from core.db import SessionFactory, WriteGate
-from core.outbox import OutboxMessage
 from core.pseudonym import pseudonym
 
 log = logging.getLogger(__name__)
@@ -269,7 +268,7 @@ class OutboxSender:
 
         return pick
 
-    def _start(self, row: OutboxMessage, previous: float | None, sent_at: float) -> None:
+    def _start(self, row: outbox_claims.Row, previous: float | None, sent_at: float) -> None:
         task = asyncio.create_task(self._deliver(row, previous, sent_at))
         self._in_flight.add(task)
         task.add_done_callback(self._in_flight.discard)
@@ -325,7 +324,9 @@ class OutboxSender:
                 self.sessions, self.gate, now, self.config.keep_sent_days
             )
 
-    async def _deliver(self, row: OutboxMessage, previous: float | None, sent_at: float) -> None:
+    async def _deliver(
+        self, row: outbox_claims.Row, previous: float | None, sent_at: float
+    ) -> None:
         """Send one claimed row and mark the answer. `previous`: when this sender last wrote to
         the chat before (to tell a chat's 429 from the bot's)."""
         row_id = row.id
@@ -357,7 +358,7 @@ class OutboxSender:
         except Exception as error:  # the row stays `sending`: sent again after the claim timeout
             log.warning("outbox: could not mark a message (%s)", describe(error))
 
-    async def _send(self, row: OutboxMessage) -> int:
+    async def _send(self, row: outbox_claims.Row) -> int:
         markup = markup_of(row.reply_markup)
         timeout = max(1, int(self.config.claim_timeout / 2))
         method: SendMessage | SendPhoto
@@ -370,7 +371,7 @@ class OutboxSender:
         sent = await self.bot(method, request_timeout=timeout)
         return sent.message_id
 
-    def _retry_or_park(self, row: OutboxMessage, what: str) -> outbox_claims.Mark:
+    def _retry_or_park(self, row: outbox_claims.Row, what: str) -> outbox_claims.Mark:
         assert row.id is not None
         if row.attempts >= self.config.max_attempts:
             log.warning("outbox: message %s parked after %s tries (%s)", row.id, row.attempts, what)
