@@ -7,7 +7,9 @@ import asyncio
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
+
+from tqdm import tqdm
 
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -255,21 +257,25 @@ async def _rotate_keys(settings: Settings) -> int:
 
 
 class _Progress:
-    """`done/total` on one terminal line (nothing when stderr is not a terminal)."""
+    """A progress bar on stderr (tqdm), shown only when stderr is a terminal."""
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, unit: str) -> None:
         self.what = what
-        self.shown = False
+        self.unit = unit
+        self._bar: tqdm[NoReturn] | None = None
 
     def __call__(self, done: int, total: int) -> None:
-        if sys.stderr.isatty():
-            print(f"\r{self.what}: {done}/{total}", end="", file=sys.stderr, flush=True)
-            self.shown = True
+        if self._bar is None:
+            self._bar = tqdm(
+                total=total, desc=self.what, unit=f" {self.unit}", file=sys.stderr, disable=None
+            )
+        self._bar.total = total
+        self._bar.update(done - self._bar.n)
 
     def end(self) -> None:
-        if self.shown:
-            print(file=sys.stderr)
-            self.shown = False
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
 
 async def _import_projects(settings: Settings, folders: list[Path]) -> int:
@@ -282,7 +288,7 @@ async def _import_projects(settings: Settings, folders: list[Path]) -> int:
     plans: list[importer.ImportPlan] = []
     problems: list[Problem] = []
     for folder in folders:
-        progress = _Progress(f"{folder}: images")
+        progress = _Progress(str(folder), "images")
         try:
             plans.append(await asyncio.to_thread(importer.plan_import, folder, progress))
         except importer.ImportProblems as error:
@@ -307,7 +313,7 @@ async def _import_projects(settings: Settings, folders: list[Path]) -> int:
             summaries = []
             now = clock.SystemClock().now()
             for plan in plans:
-                progress = _Progress(f"{plan.spec.id}: items")
+                progress = _Progress(plan.spec.id, "items")
                 summaries.append(await importer.apply_import(session, plan, now, progress))
                 progress.end()
             await session.commit()  # a command, not an update: this is its boundary
@@ -334,7 +340,7 @@ async def _export_project(settings: Settings, project_id: str, out: Path | None)
 
     await db.upgrade(settings.database_url)
     engine = db.create_engine(settings.database_url)
-    progress = _Progress(f"{project_id}: items")
+    progress = _Progress(project_id, "items")
     try:
         async with db.session_factory(engine)() as session:
             try:

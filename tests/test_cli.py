@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from alembic.script import ScriptDirectory
 
-from bot.cli import describe_migration, main, schema_revision, shown_url
+from bot.cli import _Progress, describe_migration, main, schema_revision, shown_url
 from core import db
 
 
@@ -135,3 +136,35 @@ def test_migrate_that_cannot_connect_says_so_in_one_line(
     error = capsys.readouterr().err
     assert error.startswith("Cannot upgrade the database at postgresql://rafiq:***@127.0.0.1:1/")
     assert "s3cret" not in error and len(error.splitlines()) == 1
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_long_commands_draw_a_progress_bar_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    progress = _Progress("digits", "images")
+    progress(0, 300)
+    progress(300, 300)
+    progress.end()
+    shown = terminal.getvalue()
+    assert shown.startswith("\rdigits:   0%|")
+    assert "| 300/300 [" in shown and "100%" in shown and " images/s]" in shown
+
+
+def test_no_progress_bar_when_the_output_is_not_a_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+
+    piped = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", piped)
+    progress = _Progress("digits", "images")
+    progress(300, 300)
+    progress.end()
+    assert piped.getvalue() == ""
