@@ -16,6 +16,7 @@ from core import unit_of_work
 from core.clock import Clock
 from core.i18n import _, embed
 from handlers.filters import IsCoordinator
+from handlers.live_status import LiveStatus
 from handlers.routing import Routes
 from people import audit
 from people.accounts import Member
@@ -75,25 +76,26 @@ async def import_project(
     if (document.file_size or 0) > MAX_ZIP_BYTES:
         await message.answer(_("The .zip is larger than 20 MB, the most a bot can receive."))
         return
-    await message.answer(_("⏳ Checking the project files…"))
+    status = LiveStatus(await message.answer(_("⏳ Checking the project files…")), clock)
     buffer = io.BytesIO()
     await bot.download(document, destination=buffer)
     with tempfile.TemporaryDirectory(prefix="rafiq-import-") as temporary:
         try:
             folder = await asyncio.to_thread(unpack, buffer.getvalue(), Path(temporary))
-            plan = await asyncio.to_thread(plan_import, folder)
+            checking = status.reporter(_("⏳ Checking the images: {done} of {total}"))
+            plan = await asyncio.to_thread(plan_import, folder, checking)
         except BadArchive as error:
-            await message.answer(str(error))
+            await status.finish(str(error))
             return
         except ImportProblems as error:
-            text = _problems_text([str(p) for p in error.problems], str(folder))
-            await message.answer(text)
+            await status.finish(_problems_text([str(p) for p in error.problems], str(folder)))
             return
     work = unit_of_work.current.get()
     assert work is not None
+    saving = status.reporter(_("⏳ Saving the items: {done} of {total}"))
 
     async def apply(job_session: AsyncSession):
-        summary = await apply_import(job_session, plan, clock.now())
+        summary = await apply_import(job_session, plan, clock.now(), saving)
         audit.record(
             job_session,
             clock,
@@ -107,8 +109,7 @@ async def import_project(
     try:
         summary = await work.separately(apply)
     except ImportProblems as error:
-        await message.answer(_problems_text([str(p) for p in error.problems], str(folder)))
+        await status.finish(_problems_text([str(p) for p in error.problems], str(folder)))
         return
-    await message.answer(
-        _("✅ Imported: {summary}").format(summary=embed(describe_summary(summary)))
-    )
+    done = _("✅ Imported: {summary}").format(summary=embed(describe_summary(summary)))
+    await status.finish(done)

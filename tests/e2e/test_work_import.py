@@ -37,6 +37,10 @@ items: items.csv
 """
 
 
+def strip_isolates(text: str | None) -> str:
+    return (text or "").translate({ord(c): None for c in "\u2066\u2067\u2068\u2069"})
+
+
 def photo_with_gps() -> bytes:
     image = Image.new("RGB", (1600, 1200), (200, 30, 30))
     exif = Image.Exif()
@@ -106,3 +110,42 @@ async def test_a_member_cannot_import(onboard: Onboard, runtime: Runtime) -> Non
     await member.send_document(project_zip("a1,a1.jpg,\n", {"a1.jpg": photo_with_gps()}), "x.zip")
     assert not member.last.text.startswith("⏳")
     assert await count(runtime, WorkProject) == 0
+
+
+async def test_the_import_shows_its_progress_in_one_message(
+    onboard: Onboard, runtime: Runtime
+) -> None:
+    _, coordinator = await _coordinator(onboard)
+    rows = "".join(f"a{n},a1.jpg,\n" for n in range(1, 4))
+    await coordinator.send_document(project_zip(rows, {"a1.jpg": photo_with_gps()}), "fruit.zip")
+
+    status = coordinator.last
+    shown = [
+        e.message.text
+        for e in coordinator.events
+        if e.message is not None and e.message.message_id == status.message_id
+    ]
+    assert shown == [
+        "⏳ Checking the project files…",
+        "⏳ Checking the images: 1 of 1",
+        "⏳ Saving the items: 3 of 3",
+        "✅ Imported: fruit: project created, 3 items added, 0 already there, 1 images added; "
+        + shown[-1].split("images added; ")[1],
+    ]
+
+
+async def test_the_import_progress_reads_right_to_left_in_arabic(
+    onboard: Onboard, runtime: Runtime
+) -> None:
+    _, coordinator = await _coordinator(onboard, "ar")
+    rows = "".join(f"a{n},a1.jpg,\n" for n in range(1, 4))
+    await coordinator.send_document(project_zip(rows, {"a1.jpg": photo_with_gps()}), "fruit.zip")
+
+    status = coordinator.last
+    shown = [
+        e.message.text
+        for e in coordinator.events
+        if e.message is not None and e.message.message_id == status.message_id
+    ]
+    assert "⏳ جارٍ حفظ العناصر: ٣ من ٣" in [strip_isolates(text) for text in shown]
+    assert strip_isolates(shown[-1]).startswith("✅")
