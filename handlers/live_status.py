@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -58,7 +59,9 @@ class LiveStatus:
                 await previous
             await self._edit(text)
 
-        self._edits = self._loop.create_task(edit())
+        # outside the update's context: an edit must not commit the job's unfinished writes
+        # (bot.middlewares.CommitBeforeTelegram commits the unit of work it finds there)
+        self._edits = self._loop.create_task(edit(), context=contextvars.Context())
 
     async def _edit(self, text: str) -> bool:
         if text == self._shown:
