@@ -149,11 +149,18 @@ async def _notify(
     )
 
 
-def _audit(session: AsyncSession, now: datetime, action: str, payout: Payout, actor: str) -> None:
+def _audit(
+    session: AsyncSession,
+    now: datetime,
+    action: str,
+    payout: Payout,
+    actor: str,
+    actor_id: int | None = None,
+) -> None:
     audit.record(
         session,
         ManualClock(now),
-        actor_id=None,
+        actor_id=actor_id,
         action=action,
         object=f"payout:{payout.id}",
         detail=f"by {actor}",
@@ -282,8 +289,10 @@ async def confirm(
     paid: bool,
     reason: str | None = None,
     actor: str,
+    actor_id: int | None = None,
 ) -> Payout:
     """Mark a payout paid, or failed with its reason (the money goes back to available).
+    `actor` names who did it in the audit log (`actor_id`: the member, when done in the bot).
 
     Only a payout in payout moves, once: a second confirmation raises PayoutError."""
     reason = (reason or "").strip() or None
@@ -306,7 +315,7 @@ async def confirm(
     else:
         session.add(_move(payout, "payout_failed", IN_PAYOUT, AVAILABLE, now))
     await session.flush()
-    _audit(session, now, f"payout_{state}", payout, actor)
+    _audit(session, now, f"payout_{state}", payout, actor, actor_id)
     user = await session.get(User, payout.user_id) if payout.user_id is not None else None
     amount, currency = payout.amount_minor, payout.currency
     if paid:
