@@ -7,10 +7,9 @@ import asyncio
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
-from tqdm import tqdm
-
+from bot.progress_bar import ProgressBar
 from bot.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -104,13 +103,21 @@ def _payouts_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     run.add_argument(
         "--out", type=Path, default=None, help="folder for the batch file (default: PAYOUTS_DIR)"
     )
-    listing = payouts_sub.add_parser("list", help="payouts with their state, newest week first")
-    listing.add_argument("--period", default=None, help="only this week, YYYY-Www")
+    listing = payouts_sub.add_parser(
+        "list",
+        help="the batches (one per week and currency) with their counts; with --period or "
+        "--state, the payouts themselves",
+    )
+    listing.add_argument("--period", default=None, help="only this week's payouts, YYYY-Www")
     listing.add_argument("--state", choices=("in_payout", "paid", "failed"), default=None)
     confirm = payouts_sub.add_parser(
-        "confirm", help="mark payouts paid, or failed with a reason (the money goes back)"
+        "confirm",
+        help="mark payouts paid, or failed with a reason (the money goes back): the ones named, "
+        "or with --period every payout of that week still on its way",
     )
-    confirm.add_argument("payout_ids", nargs="+", type=int, metavar="PAYOUT_ID")
+    confirm.add_argument("payout_ids", nargs="*", type=int, metavar="PAYOUT_ID")
+    confirm.add_argument("--period", default=None, help="the whole batch of this week, YYYY-Www")
+    confirm.add_argument("--currency", default=None, help="with --period: only this currency")
     outcome = confirm.add_mutually_exclusive_group(required=True)
     outcome.add_argument("--paid", action="store_true")
     outcome.add_argument("--failed", metavar="REASON", default=None)
@@ -256,28 +263,6 @@ async def _rotate_keys(settings: Settings) -> int:
     return count
 
 
-class _Progress:
-    """A progress bar on stderr (tqdm), shown only when stderr is a terminal."""
-
-    def __init__(self, what: str, unit: str) -> None:
-        self.what = what
-        self.unit = unit
-        self._bar: tqdm[NoReturn] | None = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if self._bar is None:
-            self._bar = tqdm(
-                total=total, desc=self.what, unit=f" {self.unit}", file=sys.stderr, disable=None
-            )
-        self._bar.total = total
-        self._bar.update(done - self._bar.n)
-
-    def end(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
-
-
 async def _import_projects(settings: Settings, folders: list[Path]) -> int:
     """Check every folder, then import them all in one transaction, or nothing."""
     import bot.schema  # noqa: F401 - every table the items refer to
@@ -288,7 +273,7 @@ async def _import_projects(settings: Settings, folders: list[Path]) -> int:
     plans: list[importer.ImportPlan] = []
     problems: list[Problem] = []
     for folder in folders:
-        progress = _Progress(str(folder), "images")
+        progress = ProgressBar(str(folder), "images")
         try:
             plans.append(await asyncio.to_thread(importer.plan_import, folder, progress))
         except importer.ImportProblems as error:
@@ -313,7 +298,7 @@ async def _import_projects(settings: Settings, folders: list[Path]) -> int:
             summaries = []
             now = clock.SystemClock().now()
             for plan in plans:
-                progress = _Progress(plan.spec.id, "items")
+                progress = ProgressBar(plan.spec.id, "items")
                 summaries.append(await importer.apply_import(session, plan, now, progress))
                 progress.end()
             await session.commit()  # a command, not an update: this is its boundary
@@ -340,7 +325,7 @@ async def _export_project(settings: Settings, project_id: str, out: Path | None)
 
     await db.upgrade(settings.database_url)
     engine = db.create_engine(settings.database_url)
-    progress = _Progress(project_id, "items")
+    progress = ProgressBar(project_id, "items")
     try:
         async with db.session_factory(engine)() as session:
             try:

@@ -62,10 +62,87 @@ async def payouts_command(settings: Settings, args: argparse.Namespace) -> int:
             return 0
         async with sessions() as session:
             if args.payouts_command == "list":
+                if period is None and args.state is None:
+                    return await _batches(session)
                 return await _list(session, period, args.state)
+            if period is not None:
+                return await _confirm_batch(session, args, period)
             return await _confirm(session, args)
     finally:
         await engine.dispose()
+
+
+async def _batches(session: AsyncSession) -> int:
+    from core.i18n import format_money
+    from tasks.payout_batches import batches
+
+    found = await batches(session, None, limit=52)
+    print("period\tcurrency\tpayouts\ttotal\ton its way\tpaid\tfailed")
+    for b in found:
+        total = format_money(b.total_minor, b.currency, "en")
+        print(f"{b.period}\t{b.currency}\t{b.count}\t{total}\t{b.in_payout}\t{b.paid}\t{b.failed}")
+    print(f"{len(found)} batches. `payouts list --period YYYY-Www` lists one batch's payouts.")
+    return 0
+
+
+async def _confirm_batch(session: AsyncSession, args: argparse.Namespace, period: str) -> int:
+    from bot.progress_bar import ProgressBar
+    from core import clock
+    from tasks.payout_batches import batch, confirm_batch
+
+    currency = args.currency.upper() if args.currency else None
+    if args.payout_ids:
+        print("Give payout ids or --period, not both.", file=sys.stderr)
+        return 2
+    if args.failed is not None and not args.failed.strip():
+        print("A failure needs its reason: --failed REASON.", file=sys.stderr)
+        return 2
+    currencies = [currency] if currency else await _currencies(session, period)
+    summaries = [found for c in currencies if (found := await batch(session, period, c, None))]
+    waiting = sum(found.in_payout for found in summaries)
+    if not summaries:
+        print(
+            f"No payouts in {period}" + (f" in {currency}" if currency else "") + ".",
+            file=sys.stderr,
+        )
+        return 1
+    if waiting == 0:
+        print(
+            f"Nothing left to confirm in {period}: every payout is paid or failed already.",
+            file=sys.stderr,
+        )
+        return 1
+    progress = ProgressBar(period, "payouts")
+    try:
+        outcome = await confirm_batch(
+            session,
+            period,
+            currency,
+            None,
+            clock.SystemClock().now(),
+            paid=bool(args.paid),
+            reason=args.failed,
+            actor=_operator(args.by),
+            progress=progress,
+        )
+    finally:
+        progress.end()
+    await session.commit()  # a command is its own boundary
+    state = "paid" if args.paid else "failed"
+    moved, skipped = len(outcome.moved), outcome.skipped
+    print(f"{period}: {moved} payouts marked {state}; {skipped} changed meanwhile by someone else.")
+    return 0
+
+
+async def _currencies(session: AsyncSession, period: str) -> list[str]:
+    from sqlalchemy import select
+
+    from tasks.payout_models import Payout
+
+    found = await session.execute(
+        select(Payout.currency).where(Payout.period == period).distinct().order_by(Payout.currency)
+    )
+    return list(found.scalars())
 
 
 async def _list(session: AsyncSession, period: str | None, state: str | None) -> int:
@@ -91,6 +168,12 @@ async def _confirm(session: AsyncSession, args: argparse.Namespace) -> int:
     from core import clock
     from tasks.payouts import PayoutError, confirm
 
+    if not args.payout_ids:
+        print(
+            "Name the payouts (PAYOUT_ID ...) or a whole week (--period YYYY-Www).",
+            file=sys.stderr,
+        )
+        return 2
     paid = bool(args.paid)
     actor = _operator(args.by)
     now = clock.SystemClock().now()

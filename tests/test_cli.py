@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from alembic.script import ScriptDirectory
 
-from bot.cli import _Progress, describe_migration, main, schema_revision, shown_url
+from bot.cli import describe_migration, main, schema_revision, shown_url
+from bot.progress_bar import ProgressBar
 from core import db
 
 
@@ -149,7 +150,7 @@ def test_long_commands_draw_a_progress_bar_on_a_terminal(
 
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
-    progress = _Progress("digits", "images")
+    progress = ProgressBar("digits", "images")
     progress(0, 300)
     progress(300, 300)
     progress.end()
@@ -164,7 +165,7 @@ def test_no_progress_bar_when_the_output_is_not_a_terminal(
 
     piped = io.StringIO()
     monkeypatch.setattr(sys, "stderr", piped)
-    progress = _Progress("digits", "images")
+    progress = ProgressBar("digits", "images")
     progress(300, 300)
     progress.end()
     assert piped.getvalue() == ""

@@ -92,3 +92,37 @@ async def test_run_list_and_confirm(
     assert [(p.state, p.reason) for p in payouts] == [("paid", None), ("failed", "wrong number")]
     assert ("payout_paid", "by finance-amina") in audit
     assert sum(action == "payout_created" for action, _ in audit) == 2
+
+
+async def test_batches_are_listed_and_confirmed_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'rafiq.sqlite3'}"
+    await _seed(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("ENCRYPTION_KEYS", TEST_ENCRYPTION_KEY)
+    monkeypatch.chdir(tmp_path)
+    assert await _cli("payouts", "run", "--period", "2026-W48", "--out", str(tmp_path)) == 0
+    capsys.readouterr()
+
+    assert await _cli("payouts", "list") == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert listed[1] == "2026-W48\tUSD\t2\t$18.00\t2\t0\t0"
+    assert listed[-1].startswith("1 batches.")
+
+    assert await _cli("payouts", "confirm", "--period", "2026-W47", "--paid") == 1
+    assert capsys.readouterr().err == "No payouts in 2026-W47.\n"
+    assert await _cli("payouts", "confirm", "--paid") == 2
+    assert "Name the payouts" in capsys.readouterr().err
+    assert await _cli("payouts", "confirm", "--period", "2026-W48", "--failed", "") == 2
+    capsys.readouterr()
+
+    assert await _cli("payouts", "confirm", "--period", "2026-W48", "--paid", "--by", "ana") == 0
+    assert capsys.readouterr().out == (
+        "2026-W48: 2 payouts marked paid; 0 changed meanwhile by someone else.\n"
+    )
+    assert await _cli("payouts", "confirm", "--period", "2026-W48", "--paid") == 1
+    assert "Nothing left to confirm in 2026-W48" in capsys.readouterr().err
+
+    assert await _cli("payouts", "list") == 0
+    assert capsys.readouterr().out.splitlines()[1] == "2026-W48\tUSD\t2\t$18.00\t0\t2\t0"
