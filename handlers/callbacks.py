@@ -229,3 +229,15 @@ class BroadcastStep(CallbackData, prefix="bcs"):
     b: int
     do: str
     v: str = ""
+
+
+class PayoutAdmin(CallbackData, prefix="pa"):
+    """Coordinators' payout screens: "list" the batches, "batch" period `p` in currency `c`
+    (page `n`), "one" payout `i`; "paid"/"failed" ask to confirm the batch (`i` 0) or the
+    payout, "yes" marks them paid. Every id is checked against the member's organisation."""
+
+    do: str
+    p: str = ""
+    c: str = ""
+    i: int = 0
+    n: int = 0

@@ -32,6 +32,7 @@ PROJECTS = (  # coordinators' and admins'
     ("projects", N_("Labelling projects: figures, review, export")),
     ("resume_worker", N_("Let a paused worker work on a project again")),
     ("broadcast", N_("Send an announcement")),
+    ("payouts", N_("Weekly payouts: mark them paid or failed")),
 )
 ADMINS = (
     ("org_new", N_("Create a partner organisation")),

@@ -35,7 +35,7 @@ def language_changer(back: str = "settings") -> InlineKeyboardMarkup:
 
 
 def main_menu(member: Member | None = None) -> InlineKeyboardMarkup:
-    """The main menu; coordinators and admins also get the announcement button."""
+    """The main menu; coordinators and admins also get the announcement and payout buttons."""
     builder = InlineKeyboardBuilder()
     builder.button(text=_("📚 Learn"), callback_data=MenuAction(action="learn"))
     builder.button(text=_("🛠 Work"), callback_data=MenuAction(action="work"))
@@ -44,6 +44,9 @@ def main_menu(member: Member | None = None) -> InlineKeyboardMarkup:
     builder.button(text=_("❓ Help"), callback_data=MenuAction(action="help"))
     if member is not None and (member.is_coordinator or member.is_admin):
         builder.button(text=_("📣 Announcement"), callback_data=MenuAction(action="broadcast"))
+        builder.button(text=_("💸 Payouts"), callback_data=MenuAction(action="payouts"))
+        builder.adjust(2, 2, 2, 1)
+        return builder.as_markup()
     builder.adjust(2, 2, 1)
     return builder.as_markup()
 

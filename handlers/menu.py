@@ -66,6 +66,7 @@ def help_text(member: Member) -> str:
             _("/progress - who is where in your groups, and who is stuck"),
             _("/projects - paid projects: figures, review, export"),
             _("/broadcast - send an announcement to your groups"),
+            _("/payouts - your groups' weekly payouts: mark them paid or failed"),
             _("Send a project folder as a .zip file to import it."),
         ]
     if member.is_admin:
@@ -76,6 +77,7 @@ def help_text(member: Member) -> str:
             _("/coordinator_add USER_ID ORGANISATION - make someone a coordinator"),
             _("/progress - who is where in every group"),
             _("/broadcast - send an announcement to everyone or to a group"),
+            _("/payouts - every weekly payout: mark them paid or failed"),
         ]
     lines += [
         "",

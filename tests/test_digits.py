@@ -51,12 +51,12 @@ NUMBER = {
     "answered", "answers", "completed", "count", "day", "done", "fast", "grace", "hour",
     "in_progress", "items", "max", "minutes", "most", "number", "open", "page", "pages",
     "paused", "position", "review", "score", "seconds", "started", "total",
-    "days", "failed", "lease", "sent", "unreachable",
+    "days", "failed", "lease", "sent", "unreachable", "waiting", "paid",
 }  # fmt: skip
 DATE = {"date"}
 TIME = {"time"}
 # Latin by design: typed back, copied, looked up
-CODE = {"code", "command", "user", "file", "method", "example"}
+CODE = {"code", "command", "user", "file", "method", "example", "period", "currency"}
 TEXT = {
     "answer", "bands", "cohort", "course", "courses", "label", "language", "lesson", "name",
     "organisation", "project", "projects", "reports", "state", "summary",
