@@ -101,7 +101,5 @@ def build_storage(sessions: SessionFactory, redis_url: str | None) -> BaseStorag
     if redis_url:
         from aiogram.fsm.storage.redis import RedisStorage
 
-        return RedisStorage.from_url(
-            redis_url, key_builder=DefaultKeyBuilder(with_destiny=True)
-        )
+        return RedisStorage.from_url(redis_url, key_builder=DefaultKeyBuilder(with_destiny=True))
     return DatabaseStorage(sessions)

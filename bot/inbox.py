@@ -93,9 +93,7 @@ async def store(session: AsyncSession, updates: Sequence[Update], now: datetime)
         }
         for update in updates
     ]
-    statement = (
-        _insert(session).values(rows).on_conflict_do_nothing(index_elements=["update_id"])
-    )
+    statement = _insert(session).values(rows).on_conflict_do_nothing(index_elements=["update_id"])
     result = await session.execute(statement.returning(InboxUpdate.update_id))
     new = set(result.scalars())
     return [Stored(u.update_id, chat_of(u), u) for u in updates if u.update_id in new]

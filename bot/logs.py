@@ -123,9 +123,7 @@ def configure_logging(
     """
     global _secrets
     _secrets = [s for s in secrets or [] if s]
-    key = pseudonym_key or (
-        hashlib.sha256(_secrets[0].encode()).digest() if _secrets else None
-    )
+    key = pseudonym_key or (hashlib.sha256(_secrets[0].encode()).digest() if _secrets else None)
     if key:
         pseudonym.set_key(key)
     logging.setLogRecordFactory(_private_record)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from datetime import tzinfo
 from typing import TYPE_CHECKING
 
 from bot.settings import Settings
@@ -66,8 +67,8 @@ async def payouts_command(settings: Settings, args: argparse.Namespace) -> int:
                     return await _batches(session)
                 return await _list(session, period, args.state)
             if period is not None:
-                return await _confirm_batch(session, args, period)
-            return await _confirm(session, args)
+                return await _confirm_batch(session, args, period, settings.zone)
+            return await _confirm(session, args, settings.zone)
     finally:
         await engine.dispose()
 
@@ -85,7 +86,9 @@ async def _batches(session: AsyncSession) -> int:
     return 0
 
 
-async def _confirm_batch(session: AsyncSession, args: argparse.Namespace, period: str) -> int:
+async def _confirm_batch(
+    session: AsyncSession, args: argparse.Namespace, period: str, zone: tzinfo
+) -> int:
     from bot.progress_bar import ProgressBar
     from core import clock
     from tasks.payout_batches import batch, confirm_batch
@@ -123,6 +126,7 @@ async def _confirm_batch(session: AsyncSession, args: argparse.Namespace, period
             paid=bool(args.paid),
             reason=args.failed,
             actor=_operator(args.by),
+            zone=zone,
             progress=progress,
         )
     finally:
@@ -164,7 +168,7 @@ async def _list(session: AsyncSession, period: str | None, state: str | None) ->
     return 0
 
 
-async def _confirm(session: AsyncSession, args: argparse.Namespace) -> int:
+async def _confirm(session: AsyncSession, args: argparse.Namespace, zone: tzinfo) -> int:
     from core import clock
     from tasks.payouts import PayoutError, confirm
 
@@ -188,6 +192,7 @@ async def _confirm(session: AsyncSession, args: argparse.Namespace) -> int:
                     paid=paid,
                     reason=args.failed,
                     actor=actor,
+                    zone=zone,
                 )
         except PayoutError as error:
             refused += 1

@@ -55,9 +55,19 @@ async def prune_outbox(runtime: Runtime) -> None:
     await prune(runtime.sessions, runtime.gate, runtime.clock.now(), settings.outbox_keep_sent_days)
 
 
+async def reminders(runtime: Runtime) -> None:
+    from bot.reminder_job import run_reminders
+
+    written = await run_reminders(
+        runtime.sessions, runtime.gate, runtime.clock, runtime.library, runtime.settings
+    )
+    log.info("reminders: %s written", written)
+
+
 def jobs(settings: Settings) -> list[Job]:
     """What runs when: payouts weekly at PAYOUT_WEEKDAY/PAYOUT_HOUR, fair-pay top-ups early on
-    Monday, the outbox's old sent rows daily; all in TIMEZONE."""
+    Monday, the outbox's old sent rows daily, reminders every REMINDER_EVERY_MINUTES; all in
+    TIMEZONE."""
     zone = settings.zone
     return [
         Job(
@@ -69,6 +79,13 @@ def jobs(settings: Settings) -> list[Job]:
         ),
         Job("fair-pay", CronTrigger(day_of_week=0, hour=3, timezone=zone), fair_pay),
         Job("outbox-prune", CronTrigger(hour=4, minute=30, timezone=zone), prune_outbox),
+        Job(
+            "reminders",
+            CronTrigger(minute=f"*/{settings.reminder_every_minutes}", timezone=zone)
+            if settings.reminder_every_minutes < 60
+            else CronTrigger(minute=0, hour=f"*/{settings.reminder_every_minutes // 60}"),
+            reminders,
+        ),
     ]
 
 

@@ -107,6 +107,12 @@ class Settings(BaseSettings):
     outbox_backoff_seconds: float = Field(default=5, gt=0)
     outbox_claim_timeout_seconds: float = Field(default=60, ge=2)
     outbox_keep_sent_days: int = Field(default=30, ge=1)
+    # Reminders (outreach/reminders.py, every REMINDER_EVERY_MINUTES): a course left for
+    # REMINDER_IDLE_HOURS, a quiz that can be retried, new work; at most REMINDER_DAILY_CAP a
+    # person's day, never in their quiet hours.
+    reminder_every_minutes: int = Field(default=15, ge=1, le=1440)
+    reminder_idle_hours: float = Field(default=24, gt=0)
+    reminder_daily_cap: int = Field(default=2, ge=0)
 
     @field_validator("bot_token", mode="before")
     @classmethod

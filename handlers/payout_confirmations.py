@@ -5,6 +5,9 @@ forged or stale one changes nothing and says why."""
 
 from __future__ import annotations
 
+from datetime import tzinfo
+from typing import TYPE_CHECKING
+
 from aiogram import F
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -26,6 +29,9 @@ from tasks.payout_batches import Batch
 from tasks.payout_models import Payout, PayoutState
 from tasks.payout_notices import method_shown, state_name
 from tasks.payouts import PayoutError, parse_period
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 router = Routes(__name__, IsCoordinatorOrAdmin())
 
@@ -196,6 +202,7 @@ async def payout_admin(
     member: Member,
     clock: Clock,
     state: FSMContext,
+    settings: Settings,
 ) -> None:
     data = callback_data
     if data.do == "list":
@@ -261,7 +268,9 @@ async def payout_admin(
         await present(query, Screen(text, builder.as_markup()), session)
         await query.answer()
         return
-    said = await _mark(session, member, clock, data.p, data.c, data.i, paid=True, reason=None)
+    said = await _mark(
+        session, member, clock, data.p, data.c, data.i, paid=True, reason=None, zone=settings.zone
+    )
     await _after(query, session, member, data.p, data.c, data.i, said)
 
 
@@ -275,8 +284,10 @@ async def _mark(
     *,
     paid: bool,
     reason: str | None,
+    zone: tzinfo,
 ) -> str:
-    """Mark the payout (or the batch) and say what happened."""
+    """Mark the payout (or the batch) and say what happened; `zone`: the deployment's, for
+    workers who chose none."""
     if payout_id:
         try:
             await payout_batches.confirm_in_scope(
@@ -288,6 +299,7 @@ async def _mark(
                 reason=reason,
                 actor=actor(member),
                 actor_id=member.id,
+                zone=zone,
             )
         except PayoutError:
             return _("Nothing to mark here: it was marked already, or it is not yours to confirm.")
@@ -303,6 +315,7 @@ async def _mark(
             reason=reason,
             actor=actor(member),
             actor_id=member.id,
+            zone=zone,
         )
         moved = len(outcome.moved)
     if paid:
@@ -336,7 +349,12 @@ async def _after(
 
 @router.message(FailureReason.waiting, F.text, ~F.text.startswith("/"))
 async def failure_reason(
-    message: Message, session: AsyncSession, member: Member, clock: Clock, state: FSMContext
+    message: Message,
+    session: AsyncSession,
+    member: Member,
+    clock: Clock,
+    state: FSMContext,
+    settings: Settings,
 ) -> None:
     data = await state.get_data()
     await state.clear()
@@ -361,5 +379,6 @@ async def failure_reason(
         int(payout_id),
         paid=False,
         reason=reason,
+        zone=settings.zone,
     )
     await _after(message, session, member, str(period), str(currency), int(payout_id), said)

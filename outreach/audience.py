@@ -189,9 +189,7 @@ async def sizes(
 ) -> dict[str, int]:
     """How many people the audience reaches in each language (every catalog language listed)."""
     people = (await people_query(session, reach, audience, now)).order_by(None).subquery()
-    rows = await session.execute(
-        select(people.c.locale, func.count()).group_by(people.c.locale)
-    )
+    rows = await session.execute(select(people.c.locale, func.count()).group_by(people.c.locale))
     found = {locale: 0 for locale in CATALOG_LOCALES}
     for locale, count in rows.all():
         found[locale] = found.get(locale, 0) + int(count)

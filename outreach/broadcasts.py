@@ -233,9 +233,10 @@ async def expand(session: AsyncSession, broadcast: Broadcast, now: datetime) -> 
     statement = _insert(session)
     for start_at in range(0, len(rows), CHUNK):
         await session.execute(statement, rows[start_at : start_at + CHUNK])
-    broadcast.recipients = await session.scalar(
-        select(func.count()).where(OutboxMessage.broadcast_id == broadcast.id)
-    ) or 0
+    broadcast.recipients = (
+        await session.scalar(select(func.count()).where(OutboxMessage.broadcast_id == broadcast.id))
+        or 0
+    )
     return broadcast.recipients - len(have)  # a row a concurrent expansion wrote is not new
 
 

@@ -54,6 +54,7 @@ class Member:
     cohort_id: int | None
     organisation_id: int | None
     display_name: str | None
+    zone_name: str | None = None  # their time zone, else their group's (None: the deployment's)
 
     @property
     def is_coordinator(self) -> bool:
@@ -123,12 +124,23 @@ def _member(user: User) -> Member:
         cohort_id=user.cohort_id,
         organisation_id=user.organisation_id,
         display_name=user.display_name,
+        zone_name=user.time_zone,
     )
 
 
-_MEMBER = select(
-    User.id, User.locale, User.role, User.cohort_id, User.organisation_id, User.display_name
-).where(User.id == bindparam("user_id", type_=BigInteger))
+_MEMBER = (
+    select(
+        User.id,
+        User.locale,
+        User.role,
+        User.cohort_id,
+        User.organisation_id,
+        User.display_name,
+        func.coalesce(User.time_zone, Cohort.time_zone),
+    )
+    .outerjoin(Cohort, Cohort.id == User.cohort_id)
+    .where(User.id == bindparam("user_id", type_=BigInteger))
+)
 
 
 async def get_member(session: AsyncSession, user_id: int) -> Member | None:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    SmallInteger,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from core.crypto import EncryptedText
@@ -35,6 +42,7 @@ class Cohort(SQLModel, table=True):
     name: str = Field(max_length=100)
     created_at: datetime = Field(sa_type=UTCDateTime)
     country: str | None = Field(default=None, max_length=2)  # ISO 3166 alpha-2: the wage floor
+    time_zone: str | None = Field(default=None, max_length=40)  # IANA name: its members' default
 
 
 class User(SQLModel, table=True):
@@ -46,6 +54,10 @@ class User(SQLModel, table=True):
         CheckConstraint(
             "role <> 'coordinator' OR organisation_id IS NOT NULL",
             name="coordinator_has_organisation",
+        ),
+        CheckConstraint(
+            "quiet_from BETWEEN 0 AND 23 AND quiet_until BETWEEN 0 AND 23",
+            name="quiet_hours_in_day",
         ),
     )
 
@@ -59,6 +71,29 @@ class User(SQLModel, table=True):
     # Set when Telegram said the person blocked the bot (403, or a my_chat_member "kicked"):
     # nothing is sent to them until they unblock it.
     unreachable_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Where and when the person is: an IANA zone (None: the group's, else the deployment's), and
+    # the local hours (from, until) when no reminder is sent.
+    time_zone: str | None = Field(default=None, max_length=40)
+    quiet_from: int = Field(
+        default=21, sa_column=Column(SmallInteger, nullable=False, server_default="21")
+    )
+    quiet_until: int = Field(
+        default=8, sa_column=Column(SmallInteger, nullable=False, server_default="8")
+    )
+
+
+class ReminderOff(SQLModel, table=True):
+    """A kind of reminder the person switched off in Settings (lesson, quiz, work, payout)."""
+
+    __tablename__ = "reminders_off"
+    __table_args__ = (
+        CheckConstraint("kind IN ('lesson', 'quiz', 'work', 'payout')", name="kind_known"),
+    )
+
+    user_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    )
+    kind: str = Field(primary_key=True, max_length=16)
 
 
 class Invite(SQLModel, table=True):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import Select, case, func, select
@@ -139,12 +139,20 @@ async def confirm_in_scope(
     reason: str | None,
     actor: str,
     actor_id: int | None = None,
+    zone: tzinfo = UTC,
 ) -> Payout:
     """`confirm` for a payout the organisation may see; another's is "unknown" to it."""
     if await payout_in_scope(session, payout_id, organisation_id) is None:
         raise PayoutError("unknown", payout_id)
     return await confirm(
-        session, payout_id, now, paid=paid, reason=reason, actor=actor, actor_id=actor_id
+        session,
+        payout_id,
+        now,
+        paid=paid,
+        reason=reason,
+        actor=actor,
+        actor_id=actor_id,
+        zone=zone,
     )
 
 
@@ -159,6 +167,7 @@ async def confirm_batch(
     reason: str | None,
     actor: str,
     actor_id: int | None = None,
+    zone: tzinfo = UTC,
     progress: Progress | None = None,
 ) -> BatchOutcome:
     """Mark every payout of the batch still on its way paid, or failed with `reason`."""
@@ -180,6 +189,7 @@ async def confirm_batch(
                     reason=reason,
                     actor=actor,
                     actor_id=actor_id,
+                    zone=zone,
                 )
         except PayoutError:
             outcome.skipped += 1

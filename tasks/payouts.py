@@ -28,8 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import outbox
 from core.clock import ManualClock
 from core.i18n import use_locale
-from people import audit
+from people import audit, reminders
 from people.models import User
+from people.time_zones import next_waking
 from tasks import payout_notices
 from tasks.ledger import AVAILABLE, IN_PAYOUT, PAID, Balance, balances, release_due
 from tasks.models import LedgerEntry
@@ -139,13 +140,29 @@ async def _notify(
     key: str,
     text: Callable[[], str],
     now: datetime,
+    zone: tzinfo,
 ) -> None:
+    """Tell the worker, in their language, outside their quiet hours, unless they switched
+    payout messages off in Settings (people.reminders)."""
     if user is None:  # erased: nobody to tell
         return
+    person = (await reminders.recipients(session, [user.id], "payout", zone)).get(user.id)
+    if person is None and user.unreachable_since is None:
+        return  # switched off
     with use_locale(user.locale):
         body = text()
+    when = now
+    if person is not None:
+        when = next_waking(now, person.zone, person.quiet_from, person.quiet_until)
     await outbox.enqueue(
-        session, chat_id=user.id, user_id=user.id, kind=kind, text=body, now=now, dedup_key=key
+        session,
+        chat_id=user.id,
+        user_id=user.id,
+        kind=kind,
+        text=body,
+        now=now,
+        dedup_key=key,
+        not_before=when,
     )
 
 
@@ -176,6 +193,7 @@ async def _pay_one(
     period: str,
     now: datetime,
     actor: str,
+    zone: tzinfo,
 ) -> Payout | None:
     """The worker's payout for the period, or None when it exists already."""
     payout = Payout(
@@ -206,6 +224,7 @@ async def _pay_one(
         f"{payout.id}:{PayoutState.IN_PAYOUT}",
         lambda: payout_notices.payout_created(amount, currency, method.kind, method.details),
         now,
+        zone,
     )
     return payout
 
@@ -248,6 +267,7 @@ async def run_payouts(
                 key,
                 lambda a=amount, c=currency: payout_notices.held_no_method(a, c),
                 now,
+                terms.zone,
             )
         elif amount < minimum:
             report.below_minimum += 1
@@ -258,10 +278,11 @@ async def run_payouts(
                 key,
                 lambda a=amount, c=currency, m=minimum: payout_notices.held_below_minimum(a, c, m),
                 now,
+                terms.zone,
             )
         else:
             payout = await _pay_one(
-                session, user, currency, amount, method, report.period, now, actor
+                session, user, currency, amount, method, report.period, now, actor, terms.zone
             )
             if payout is None:
                 report.already += 1
@@ -290,6 +311,7 @@ async def confirm(
     reason: str | None = None,
     actor: str,
     actor_id: int | None = None,
+    zone: tzinfo = UTC,
 ) -> Payout:
     """Mark a payout paid, or failed with its reason (the money goes back to available).
     `actor` names who did it in the audit log (`actor_id`: the member, when done in the bot).
@@ -329,7 +351,7 @@ async def confirm(
         def text() -> str:
             return payout_notices.payout_failed(amount, currency, failure)
 
-    await _notify(session, user, PAYOUT_NOTICE, f"{payout.id}:{state}", text, now)
+    await _notify(session, user, PAYOUT_NOTICE, f"{payout.id}:{state}", text, now, zone)
     return payout
 
 

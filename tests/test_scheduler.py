@@ -31,6 +31,7 @@ def test_each_job_runs_at_its_time_in_the_deployment_zone() -> None:
         "payouts": datetime(2026, 11, 30, 4, 30, tzinfo=UTC),  # Monday 09:00 in Kabul
         "fair-pay": datetime(2026, 11, 29, 22, 30, tzinfo=UTC),  # Monday 03:00 in Kabul
         "outbox-prune": datetime(2026, 11, 26, 0, 0, tzinfo=UTC),  # 04:30 in Kabul
+        "reminders": datetime(2026, 11, 25, 12, 0, tzinfo=UTC),  # 16:30 in Kabul: every 15 min
     }
 
 
@@ -58,6 +59,7 @@ async def test_the_scheduler_starts_and_stops_on_the_bots_loop(runtime: Runtime)
         "fair-pay",
         "outbox-prune",
         "payouts",
+        "reminders",
     ]
     running.stop()
     await asyncio.sleep(0)  # APScheduler's asyncio scheduler shuts down on the loop's next turn
