@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, time, tzinfo
 from decimal import Decimal
 from functools import cache, lru_cache
 from pathlib import Path
@@ -20,6 +20,7 @@ from pathlib import Path
 from babel import Locale, numbers
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import format_time as babel_format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -232,6 +233,14 @@ def format_datetime(
     text = babel_format_datetime(value, format=fmt, tzinfo=tzinfo, locale=babel_locale(loc))
     text = localize_digits(text, loc)
     return isolate(text) if is_rtl(loc) else text
+
+
+def format_time(value: time | datetime, locale: str | None = None, *, isolated: bool = True) -> str:
+    """A time of day ("21:00"; a datetime in its own zone), short, in the locale's digits;
+    isolated in right-to-left text unless `isolated` is False (a button holds nothing else)."""
+    loc = locale or _current.get()
+    text = localize_digits(babel_format_time(value, format="short", locale=babel_locale(loc)), loc)
+    return isolate(text) if isolated and is_rtl(loc) else text
 
 
 def embed(value: object, locale: str | None = None) -> str:

@@ -241,3 +241,12 @@ class PayoutAdmin(CallbackData, prefix="pa"):
     c: str = ""
     i: int = 0
     n: int = 0
+
+
+class SettingsStep(CallbackData, prefix="st"):
+    """Settings: "zones" lists the time zones, "zone" sets `v` ("" : the group's); "quiet_menu"
+    lists quiet hours, "quiet" sets `v` ("21-8"; "0-0": none); "reminders" lists the kinds,
+    "toggle" switches kind `v`; "show" is Settings itself."""
+
+    do: str
+    v: str = ""

@@ -27,6 +27,7 @@ COORDINATORS = (
     ("invite_revoke", N_("Withdraw an invite link")),
     ("progress", N_("Who is where in your groups")),
     ("cohort_country", N_("Set a group's country, for the minimum wage")),
+    ("cohort_zone", N_("Set a group's time zone")),
 )
 PROJECTS = (  # coordinators' and admins'
     ("projects", N_("Labelling projects: figures, review, export")),

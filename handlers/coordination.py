@@ -49,7 +49,7 @@ from handlers.filters import IsAdmin, IsCoordinator
 from handlers.learning import local
 from handlers.routing import Routes
 from handlers.screens import Screen, present
-from people import accounts, audit, countries
+from people import accounts, audit, countries, reminders
 from people.accounts import (
     DISPLAY_NAME_LENGTH,
     EXPIRED,
@@ -63,6 +63,7 @@ from people.accounts import (
     NewInvite,
     OpenInvite,
 )
+from people.time_zones import city
 
 if TYPE_CHECKING:  # the dispatcher hands the settings in; handlers never import the bot
     from bot.settings import Settings
@@ -97,6 +98,10 @@ def error_text(error: AccountError) -> str:
         "not_admin": lambda: _("Only admins can do this."),
         "unknown_country": lambda: _(
             "{name} is not a country code. Use the two letters of ISO 3166, e.g. SY or AF."
+        ).format(name=name),
+        "unknown_zone": lambda: _(
+            "{name} is not a time zone. Use a city (Kabul, Damascus, Baghdad, Beirut, Kyiv) or "
+            "a zone name such as Asia/Kabul."
         ).format(name=name),
     }
     return texts.get(error.reason, lambda: _("That did not work. Please try again."))()
@@ -673,3 +678,26 @@ async def cohort_country(
             )
         )
     await message.answer("\n".join(lines))
+
+
+@coordinator_router.message(Command("cohort_zone"))
+async def cohort_zone(
+    message: Message, command: CommandObject, session: AsyncSession, member: Member, clock: Clock
+) -> None:
+    """/cohort_zone GROUP ZONE: the time zone of a group's members who chose none."""
+    args = clean(command.args or "").text
+    if " " not in args:
+        await message.answer(_("Use it like this: /cohort_zone GROUP ZONE (e.g. Kabul or Kyiv)"))
+        return
+    name, typed = args.rsplit(" ", 1)
+    try:
+        cohort, zone = await reminders.set_cohort_zone(session, member, name, typed, clock)
+    except AccountError as error:
+        await message.answer(error_text(error))
+        return
+    await message.answer(
+        _(
+            "The group {cohort} is on {zone} time now: its members who chose no time zone see "
+            "times and get reminders by it."
+        ).format(cohort=embed(cohort.name), zone=embed(city(zone, member.locale)))
+    )

@@ -9,12 +9,11 @@ from zoneinfo import ZoneInfo
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.i18n import _, format_datetime, format_money, use_locale
-from core.locales import CATALOG_LOCALES, LANGUAGE_NAMES
+from core.locales import CATALOG_LOCALES
 from courses import pages
 from courses.library import CourseLibrary
 from courses.progress import current
@@ -27,6 +26,7 @@ from handlers.learning import course_list, course_screen
 from handlers.onboarding import menu_text
 from handlers.payout_methods import earnings_payout_lines, payout_method_button
 from handlers.practice import intro_screen, practice_screen
+from handlers.preferences import settings_screen
 from handlers.routing import Routes
 from handlers.screens import Screen, present
 from handlers.work import work_screen
@@ -63,6 +63,7 @@ def help_text(member: Member) -> str:
             _("/cohort_new NAME - create a group"),
             _("/invite NAME - a new invite link for a group"),
             _("/cohort_country NAME CODE - the group's country, for the minimum wage"),
+            _("/cohort_zone NAME ZONE - the group's time zone, for members who chose none"),
             _("/progress - who is where in your groups, and who is stuck"),
             _("/projects - paid projects: figures, review, export"),
             _("/broadcast - send an announcement to your groups"),
@@ -92,18 +93,6 @@ def help_text(member: Member) -> str:
         _("Questions? Ask your coordinator at your partner organisation."),
     ]
     return "\n".join(lines)
-
-
-def settings_text(member: Member) -> str:
-    return _("Settings\n\nLanguage: {language}").format(language=LANGUAGE_NAMES[member.locale])
-
-
-def settings_keyboard():
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("🌐 Language"), callback_data=MenuAction(action="language"))
-    builder.button(text=_("🏠 Menu"), callback_data=MenuAction(action="home"))
-    builder.adjust(1)
-    return builder.as_markup()
 
 
 def _amounts(per_currency: dict[str, int]) -> str:
@@ -216,10 +205,13 @@ async def menu_action(
         await present(query, await work_screen(session, member, library), session)
         await query.answer()
         return
+    if callback_data.action == "settings":
+        await present(query, await settings_screen(session, member, settings, clock.now()), session)
+        await query.answer()
+        return
     screens = {
         "home": lambda: (menu_text(), main_menu(member)),
         "help": lambda: (help_text(member), back_to_menu()),
-        "settings": lambda: (settings_text(member), settings_keyboard()),
         "language": lambda: (_("Choose your language."), language_changer("settings")),
     }
     screen = screens.get(callback_data.action)
@@ -260,7 +252,7 @@ async def change_language(
         if screen is None and back == "home":
             screen = Screen(menu_text(), main_menu(member))
         elif screen is None:
-            screen = Screen(settings_text(member), settings_keyboard())
+            screen = await settings_screen(session, member, settings, clock.now())
         await present(query, screen, session)
         await query.answer(_("Language changed."))
 

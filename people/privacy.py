@@ -204,9 +204,7 @@ async def _hand_figures_to_stand_in(session: AsyncSession, user: User, metadata:
     await session.flush()
     for table, values in copies:
         column = _user_column(table)
-        await session.execute(
-            insert(table), [{**row, column.name: stand_in.id} for row in values]
-        )
+        await session.execute(insert(table), [{**row, column.name: stand_in.id} for row in values])
     return sum(len(values) for _, values in copies)
 
 

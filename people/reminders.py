@@ -24,10 +24,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import outbox
+from core.clock import Clock
 from core.i18n import use_locale
 from core.outbox import OutboxMessage
+from people import audit
+from people.accounts import AccountError, CohortInfo, Member, find_own_cohort
 from people.models import Cohort, ReminderOff, User
-from people.time_zones import local_day, next_waking, zone_for, zone_named
+from people.time_zones import local_day, next_waking, zone_for, zone_from_text, zone_named
 
 KINDS = ("lesson", "quiz", "work", "payout")
 OUTBOX_KIND = {kind: f"remind_{kind}" for kind in ("lesson", "quiz", "work")} | {
@@ -108,6 +111,30 @@ async def set_group_zone(session: AsyncSession, cohort: Cohort, name: str) -> No
     if zone_named(name) is None:
         raise ReminderSettingError("unknown_zone")
     cohort.time_zone = name
+
+
+async def set_cohort_zone(
+    session: AsyncSession, coordinator: Member, cohort_name: str, typed: str, clock: Clock
+) -> tuple[CohortInfo, str]:
+    """The default zone of one of the coordinator's own groups (audited); its IANA name."""
+    name = zone_from_text(typed)
+    if name is None:
+        raise AccountError("unknown_zone", name=typed)
+    cohort = await find_own_cohort(session, coordinator, cohort_name)
+    if cohort is None:
+        raise AccountError("unknown_cohort", name=cohort_name)
+    row = await session.get(Cohort, cohort.id)
+    assert row is not None
+    row.time_zone = name
+    audit.record(
+        session,
+        clock,
+        actor_id=coordinator.id,
+        action="cohort_zone",
+        object=f"cohort:{cohort.id}",
+        detail=f"zone:{name}",
+    )
+    return cohort, name
 
 
 @dataclass(frozen=True)

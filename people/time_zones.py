@@ -28,6 +28,22 @@ def zone_named(name: str | None) -> ZoneInfo | None:
         return None
 
 
+def zone_from_text(text: str) -> str | None:
+    """An IANA name for what a coordinator typed: "Asia/Kabul", or a city of the choices in
+    any of the bot's languages or in English ("Kabul", "كابول", "Київ")."""
+    text = text.strip()
+    if zone_named(text) is not None:
+        return text
+    wanted = text.casefold()
+    for name in CHOICES:
+        names = {name.rsplit("/", 1)[-1].casefold()} | {
+            city(name, locale).casefold() for locale in ("ar", "fa_AF", "uk", "en")
+        }
+        if wanted in names:
+            return name
+    return None
+
+
 def zone_for(name: str | None, default: tzinfo) -> tzinfo:
     """The person's zone (their own or their group's name, as stored), else the deployment's."""
     return zone_named(name) or default

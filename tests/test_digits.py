@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
@@ -32,6 +32,7 @@ from core.i18n import (
     format_number,
     format_percent,
     format_signed_money,
+    format_time,
     set_digits,
     use_locale,
 )
@@ -55,12 +56,13 @@ NUMBER = {
 }  # fmt: skip
 DATE = {"date"}
 TIME = {"time"}
+HOUR = {"start", "end"}  # a time of day (Settings, quiet hours)
 # Latin by design: typed back, copied, looked up
 CODE = {"code", "command", "user", "file", "method", "example", "period", "currency"}
 TEXT = {
     "answer", "bands", "cohort", "course", "courses", "label", "language", "lesson", "name",
     "organisation", "project", "projects", "reports", "state", "summary",
-    "audience", "country", "languages", "note", "people", "reason", "tags", "zone",
+    "audience", "country", "languages", "note", "people", "reason", "tags", "zone", "kinds",
 }  # fmt: skip
 
 
@@ -76,6 +78,8 @@ def fill(name: str) -> str:
         return format_date(date(2026, 10, 29))
     if name in TIME:
         return format_datetime(datetime(2026, 10, 29, 18, 47, tzinfo=UTC), fmt="short")
+    if name in HOUR:
+        return format_time(time(18, 47))
     if name in CODE:
         return code("RFQ-7K2M-9X04")
     assert name in TEXT, f"placeholder {{{name}}}: classify it in tests/test_digits.py"
