@@ -36,6 +36,7 @@ from handlers.broadcast_audience import (
 )
 from handlers.broadcast_status import status_screen
 from handlers.callbacks import BroadcastAudience, BroadcastStep, MenuAction
+from handlers.preferences import zone_of
 from handlers.routing import Routes
 from handlers.screens import Screen, present
 from outreach import broadcasts
@@ -404,13 +405,13 @@ async def step(
         broadcasts.set_photo(draft, None)
         await _preview(query, session, draft, member, library, clock, state)
     elif do == "now":
-        await _confirm_screen(query, session, draft, None, clock, settings)
+        await _confirm_screen(query, session, draft, None, clock, zone_of(member, settings))
     elif do == "later":
         await state.set_state(BroadcastFlow.when)
         await state.set_data({DRAFT_KEY: draft.id})
-        await present(query, _when_prompt(draft, clock, settings), session)
+        await present(query, _when_prompt(draft, clock, zone_of(member, settings)), session)
     elif do == "send":
-        await _send(query, session, draft, callback_data.v, clock, state, settings)
+        await _send(query, session, draft, callback_data.v, clock, state, zone_of(member, settings))
         return
     elif do == "stop":
         await broadcasts.cancel(session, draft, clock.now())
@@ -425,16 +426,14 @@ async def step(
 # When to send it
 
 
-def _when_prompt(
-    draft: Broadcast, clock: Clock, settings: Settings, note: str | None = None
-) -> Screen:
+def _when_prompt(draft: Broadcast, clock: Clock, zone: tzinfo, note: str | None = None) -> Screen:
     assert draft.id is not None
-    example = (clock.now() + timedelta(days=1)).astimezone(settings.zone)
+    example = (clock.now() + timedelta(days=1)).astimezone(zone)
     text = _(
         "When should it go? Send the date and time in the time zone {zone}, like {example}. "
         "A time alone means today, or tomorrow if it has passed."
     ).format(
-        zone=isolate_ltr(settings.timezone),
+        zone=isolate_ltr(getattr(zone, "key", str(zone))),
         example=isolate_ltr(example.strftime("%Y-%m-%d 18:00")),
     )
     builder = InlineKeyboardBuilder()
@@ -487,15 +486,15 @@ async def when_written(
         )
         return
     now = clock.now()
-    at = parse_when(message.text or "", now, settings.zone)
+    at = parse_when(message.text or "", now, zone_of(member, settings))
     if at is None or at <= now or at > now + MAX_AHEAD:
         note = _("I could not use that time: it must be in the next {count} days.").format(
             count=embed(MAX_AHEAD.days)
         )
-        await present(message, _when_prompt(draft, clock, settings, note), session)
+        await present(message, _when_prompt(draft, clock, zone_of(member, settings), note), session)
         return
     await state.set_state(None)
-    await _confirm_screen(message, session, draft, at, clock, settings)
+    await _confirm_screen(message, session, draft, at, clock, zone_of(member, settings))
 
 
 async def _confirm_screen(
@@ -504,7 +503,7 @@ async def _confirm_screen(
     draft: Broadcast,
     at: datetime | None,
     clock: Clock,
-    settings: Settings,
+    zone: tzinfo,
 ) -> None:
     assert draft.id is not None
     people = _people(sum((await broadcasts.sizes(session, draft, clock.now())).values()))
@@ -512,7 +511,7 @@ async def _confirm_screen(
         question = _("Send it to {people} now?").format(people=people)
     else:
         question = _("Send it to {people} on {date}?").format(
-            people=people, date=format_datetime(at, fmt="short", tzinfo=settings.zone)
+            people=people, date=format_datetime(at, fmt="short", tzinfo=zone)
         )
     builder = InlineKeyboardBuilder()
     when = "" if at is None else str(int(at.timestamp()))
@@ -531,7 +530,7 @@ async def _send(
     when: str,
     clock: Clock,
     state: FSMContext,
-    settings: Settings,
+    zone: tzinfo,
 ) -> None:
     now = clock.now()
     at = None
@@ -558,7 +557,7 @@ async def _send(
         draft.status_message_id = query.message.message_id
     await state.clear()
     progress = await broadcasts.progress(session, draft)
-    await present(query, status_screen(progress, settings.zone), session)
+    await present(query, status_screen(progress, zone), session)
     await query.answer(_("Sent to the queue."))
 
 
@@ -600,5 +599,5 @@ async def _running_step(
     if callback_data.do == "cancel_ok" and found.state in RUNNING:
         await broadcasts.cancel(session, found, clock.now())
     progress = await broadcasts.progress(session, found)
-    await present(query, status_screen(progress, settings.zone), session)
+    await present(query, status_screen(progress, zone_of(member, settings)), session)
     await query.answer()

@@ -35,6 +35,7 @@ from handlers.callbacks import GetCertificate, NameStep
 from handlers.filters import IsMember
 from handlers.keyboards import menu_button
 from handlers.learning import local
+from handlers.preferences import zone_of
 from handlers.routing import Routes
 from handlers.screens import Screen, present
 from people import accounts
@@ -164,7 +165,7 @@ async def get_certificate(
     info = await certificates.current_certificate(session, member.id, course)
     if info is not None:
         correctable = await certificates.name_correctable(session, member.id, course)
-        await send_certificate(query.message, info, course, settings.zone, correctable)
+        await send_certificate(query.message, info, course, zone_of(member, settings), correctable)
         await query.answer()
         return
     if not await certificates.has_passed(session, member.id, course):
@@ -257,7 +258,9 @@ async def name_step(
                 notes.get(error.reason, _("This button is no longer valid.")), show_alert=True
             )
             return
-        await send_certificate(query.message, info, course, settings.zone, correctable=False)
+        await send_certificate(
+            query.message, info, course, zone_of(member, settings), correctable=False
+        )
         await _drop(query.message)
         await query.answer()
         return
@@ -291,7 +294,7 @@ async def _issue(
             await query.answer(_("Pass the quiz first to get the certificate."), show_alert=True)
         return  # every write before the first word to Telegram
     for info, each in issued:  # a certificate just made may still be corrected
-        await send_certificate(message, info, each, settings.zone, correctable=True)
+        await send_certificate(message, info, each, zone_of(member, settings), correctable=True)
     await _drop(message)
     await query.answer()
 

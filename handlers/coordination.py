@@ -47,6 +47,7 @@ from handlers.callbacks import CohortAction, MenuAction
 from handlers.commands import install_commands_for
 from handlers.filters import IsAdmin, IsCoordinator
 from handlers.learning import local
+from handlers.preferences import zone_of
 from handlers.routing import Routes
 from handlers.screens import Screen, present
 from people import accounts, audit, countries, reminders
@@ -140,12 +141,12 @@ def invite_link(bot_username: str, code: str) -> str:
     return f"https://t.me/{bot_username}?start={code}"
 
 
-async def _invite_text(bot: Bot, invite: NewInvite, settings: Settings) -> str:
+async def _invite_text(bot: Bot, invite: NewInvite, zone: tzinfo) -> str:
     """The group, what limits the link, how to withdraw it, and the link itself (last)."""
     me = await bot.me()
     lines = [_("Invite link for the group {cohort}:").format(cohort=embed(invite.cohort.name))]
     if invite.expires_at is not None:
-        when = format_datetime(invite.expires_at, fmt="short", tzinfo=settings.zone)
+        when = format_datetime(invite.expires_at, fmt="short", tzinfo=zone)
         lines.append(_("It works until {date}.").format(date=when))
     if invite.max_uses is not None:
         lines.append(
@@ -181,7 +182,9 @@ async def cohort_new(
     text = _("Group {cohort} created.").format(cohort=embed(cohort.name))
     if clean(raw, NAME_LENGTH).shortened:
         text += " " + shortened_text(NAME_LENGTH)
-    await message.answer(text + "\n\n" + await _invite_text(message.bot, invite, settings))
+    await message.answer(
+        text + "\n\n" + await _invite_text(message.bot, invite, zone_of(member, settings))
+    )
 
 
 @coordinator_router.message(Command("invite"))
@@ -216,7 +219,7 @@ async def invite(
     except AccountError as error:
         await message.answer(error_text(error))
         return
-    await message.answer(await _invite_text(message.bot, created, settings))
+    await message.answer(await _invite_text(message.bot, created, zone_of(member, settings)))
 
 
 @coordinator_router.message(Command("invite_revoke"))
@@ -369,7 +372,9 @@ async def cohorts(
     message: Message, session: AsyncSession, member: Member, clock: Clock, settings: Settings
 ) -> None:
     """Each group with its members and the invite links that still work, page by page."""
-    screen = await _cohorts_screen(message.bot, session, member, clock, settings.zone, 0)
+    screen = await _cohorts_screen(
+        message.bot, session, member, clock, zone_of(member, settings), 0
+    )
     if screen is None:
         await message.answer(_("You have no groups yet. Create one with /cohort_new NAME."))
         return
@@ -386,7 +391,9 @@ async def cohorts_page(
     settings: Settings,
 ) -> None:
     number = callback_data.cohort_id
-    screen = await _cohorts_screen(query.bot, session, member, clock, settings.zone, number)
+    screen = await _cohorts_screen(
+        query.bot, session, member, clock, zone_of(member, settings), number
+    )
     if screen is None:
         screen = Screen(_("You have no groups yet. Create one with /cohort_new NAME."))
     await present(query, screen, session)
@@ -413,7 +420,9 @@ async def cohort_action(
     except AccountError as error:
         await query.answer(error_text(error), show_alert=True)
         return
-    await present(query, Screen(await _invite_text(query.bot, created, settings)), session)
+    await present(
+        query, Screen(await _invite_text(query.bot, created, zone_of(member, settings))), session
+    )
     await query.answer()
 
 
@@ -530,7 +539,7 @@ async def _progress(
         member,
         library,
         clock,
-        settings.zone,
+        zone_of(member, settings),
         number,
         every_organisation=every_organisation,
     )
@@ -617,7 +626,11 @@ async def coordinator_add(
 
 @admin_router.message(Command("audit"))
 async def audit_log(
-    message: Message, command: CommandObject, session: AsyncSession, settings: Settings
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    member: Member,
+    settings: Settings,
 ) -> None:
     """/audit: the latest entries, newest first; /audit ID: the ones before entry ID."""
     before = parse_number(command.args or "", low=1, high=2**31) if command.args else None
@@ -627,7 +640,7 @@ async def audit_log(
         return
     lines = [_("Audit log, newest first:")]
     for entry in entries:
-        when = format_datetime(entry.at, fmt="short", tzinfo=settings.zone)
+        when = format_datetime(entry.at, fmt="short", tzinfo=zone_of(member, settings))
         actor = embed(entry.actor_id) if entry.actor_id is not None else "⚙️"
         parts = [embed(entry.id), when, actor, isolate_ltr(entry.action), isolate_ltr(entry.object)]
         if entry.detail:

@@ -15,6 +15,7 @@ from core.i18n import _, embed, format_date, format_datetime, format_money, nget
 from handlers.callbacks import DisputeOpen, EarningsView, MenuAction
 from handlers.filters import IsMember
 from handlers.learning import local
+from handlers.preferences import zone_of
 from handlers.routing import Routes
 from handlers.screens import Screen, present
 from people.accounts import Member
@@ -172,11 +173,11 @@ async def show_history(
     settings: Settings,
 ) -> None:
     if callback_data.v == "day":
-        screen = await by_day_screen(session, member, clock.now(), settings.zone)
+        screen = await by_day_screen(session, member, clock.now(), zone_of(member, settings))
     elif callback_data.v == "project":
         screen = await by_project_screen(session, member)
     elif callback_data.v == "answers":
-        screen = await answers_screen(session, member, settings.zone)
+        screen = await answers_screen(session, member, zone_of(member, settings))
     else:
         await query.answer(_("This button is no longer valid."))
         return

@@ -44,6 +44,7 @@ from handlers.callbacks import (
 )
 from handlers.filters import IsMember
 from handlers.keyboards import leave_row, menu_button
+from handlers.preferences import zone_of
 from handlers.routing import Routes
 from handlers.screens import Screen, present
 from people.accounts import Member
@@ -342,7 +343,9 @@ async def open_course(
     if course is None:
         return
     progress = await pages.open_course(session, member.id, course, clock)
-    await _show_course(query, session, member, progress, library, clock, settings.zone, state)
+    await _show_course(
+        query, session, member, progress, library, clock, zone_of(member, settings), state
+    )
 
 
 @router.callback_query(TurnPage.filter())
@@ -371,7 +374,9 @@ async def turn_page(
         )
     except LearningError:
         progress = await pages.open_course(session, member.id, course, clock)
-    await _show_course(query, session, member, progress, library, clock, settings.zone, state)
+    await _show_course(
+        query, session, member, progress, library, clock, zone_of(member, settings), state
+    )
 
 
 @router.callback_query(StartQuiz.filter())
@@ -394,13 +399,15 @@ async def start_quiz(
         if error.reason == "cooldown" and error.until is not None:
             await query.answer(
                 _("Not yet: you can take the quiz again at {time}.").format(
-                    time=local_time(error.until, settings.zone)
+                    time=local_time(error.until, zone_of(member, settings))
                 ),
                 show_alert=True,
             )
             return
         progress = await current(session, member.id, course)
-    await _show_course(query, session, member, progress, library, clock, settings.zone, state)
+    await _show_course(
+        query, session, member, progress, library, clock, zone_of(member, settings), state
+    )
 
 
 @router.callback_query(PickOption.filter())
@@ -438,7 +445,7 @@ async def pick_option(
         else:
             note = _("This button is no longer valid.")
         await _show_course(
-            query, session, member, progress, library, clock, settings.zone, state, note
+            query, session, member, progress, library, clock, zone_of(member, settings), state, note
         )
         return
     await present(query, feedback_screen(course, outcome), session)
@@ -460,4 +467,6 @@ async def quiz_continue(
     if course is None:
         return
     progress = await current(session, member.id, course)
-    await _show_course(query, session, member, progress, library, clock, settings.zone, state)
+    await _show_course(
+        query, session, member, progress, library, clock, zone_of(member, settings), state
+    )

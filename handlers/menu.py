@@ -26,7 +26,7 @@ from handlers.learning import course_list, course_screen
 from handlers.onboarding import menu_text
 from handlers.payout_methods import earnings_payout_lines, payout_method_button
 from handlers.practice import intro_screen, practice_screen
-from handlers.preferences import settings_screen
+from handlers.preferences import settings_screen, zone_of
 from handlers.routing import Routes
 from handlers.screens import Screen, present
 from handlers.work import work_screen
@@ -112,7 +112,8 @@ async def earnings_screen(
     it; pending pay whose review window has passed is released first; then the payouts."""
     now = clock.now()
     found = await earnings(session, member.id, now.astimezone(zone) if zone else now)
-    footer = earnings_payout_lines(found, terms or PayoutTerms(zone=zone or UTC), now)
+    terms = terms or PayoutTerms(zone=zone or UTC)
+    footer = earnings_payout_lines(found, terms, now, zone or terms.zone)
     markup = earnings_history.markup()
     markup.inline_keyboard.insert(0, [payout_method_button(found)])
     if not found.by_kind and not any(b.total for b in found.balances.values()):
@@ -162,7 +163,9 @@ async def help_command(message: Message, member: Member) -> None:
 async def earnings_command(
     message: Message, session: AsyncSession, member: Member, clock: Clock, settings: Settings
 ) -> None:
-    screen = await earnings_screen(session, member, clock, settings.zone, settings.payout_terms())
+    screen = await earnings_screen(
+        session, member, clock, zone_of(member, settings), settings.payout_terms()
+    )
     await present(message, screen, session)
 
 
@@ -197,7 +200,7 @@ async def menu_action(
         await state.update_data({LANGUAGE_BACK: "settings"})
     if callback_data.action == "earnings":
         terms = settings.payout_terms()
-        screen = await earnings_screen(session, member, clock, settings.zone, terms)
+        screen = await earnings_screen(session, member, clock, zone_of(member, settings), terms)
         await present(query, screen, session)
         await query.answer()
         return
@@ -247,7 +250,7 @@ async def change_language(
         screen = None
         if back == "home" and place.PLACE in data:
             screen = await place_screen(
-                session, member, data[place.PLACE], library, clock, settings.zone
+                session, member, data[place.PLACE], library, clock, zone_of(member, settings)
             )
         if screen is None and back == "home":
             screen = Screen(menu_text(), main_menu(member))

@@ -7,7 +7,7 @@ encrypted with the same keyring as the stored method, never in plain text.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from aiogram import F
@@ -191,9 +191,10 @@ async def payout_details(
     await present(message, confirm_screen(kind, details), session)
 
 
-def earnings_payout_lines(found: Earnings, terms: PayoutTerms, now: datetime) -> str:
-    """The Earnings screen's payout part: next payout, minimum, method, last payouts."""
-    next_day = terms.next_payout(now).astimezone(terms.zone).date()
+def earnings_payout_lines(found: Earnings, terms: PayoutTerms, now: datetime, zone: tzinfo) -> str:
+    """The Earnings screen's payout part: next payout, minimum, method, last payouts; the
+    dates in the worker's `zone`."""
+    next_day = terms.next_payout(now).astimezone(zone).date()
     lines = [_("Next payout: {date}").format(date=format_date(next_day, fmt="full"))]
     minimums = {c: terms.minimum[c] for c in found.balances if c in terms.minimum}
     if minimums:
@@ -207,7 +208,7 @@ def earnings_payout_lines(found: Earnings, terms: PayoutTerms, now: datetime) ->
     if found.payouts:
         lines.append(_("Last payouts:"))
         for payout in found.payouts:
-            day = format_date(payout.created_at.astimezone(terms.zone).date(), fmt="medium")
+            day = format_date(payout.created_at.astimezone(zone).date(), fmt="medium")
             amount = format_money(payout.amount_minor, payout.currency)
             lines.append(f"• {day}: {amount}, {state_name(payout.state)}")
     return "\n".join(lines)

@@ -28,6 +28,7 @@ from handlers.filters import IsMember
 from handlers.item_card import ItemCard, feedback_screen, item_screen
 from handlers.keyboards import leave_row, menu_button
 from handlers.learning import course_screen, local
+from handlers.preferences import zone_of
 from handlers.routing import Routes
 from handlers.screens import Screen, present
 from people.accounts import Member
@@ -164,7 +165,9 @@ async def _practice_course(
         return None
     state = await current(session, member.id, course)
     if state.stage == "quiz" or (state.stage != "passed" and not state.reading_done):
-        screen = await course_screen(session, member, state, library, clock, settings.zone)
+        screen = await course_screen(
+            session, member, state, library, clock, zone_of(member, settings)
+        )
         await present(query, screen, session)
         await query.answer(_("Read the lessons first; the practice comes after them."))
         return None
@@ -261,7 +264,9 @@ async def _refuse(
     """The screen for where the trainee is, with why the button did nothing."""
     state = await current(session, member.id, course)
     if error.reason == "not_now":
-        screen = await course_screen(session, member, state, library, clock, settings.zone)
+        screen = await course_screen(
+            session, member, state, library, clock, zone_of(member, settings)
+        )
         note = _("Read the lessons first; the practice comes after them.")
     else:
         screen = await practice_screen(session, member, state)

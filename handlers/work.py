@@ -38,6 +38,7 @@ from handlers.callbacks import (
 from handlers.filters import IsMember
 from handlers.learning import local, minutes_until
 from handlers.media import StoredPhoto
+from handlers.preferences import zone_of
 from handlers.routing import Routes
 from handlers.screens import Screen, present
 from people.accounts import Member
@@ -399,7 +400,7 @@ async def next_item(
     settings: Settings,
 ) -> None:
     screen = await _next_screen(
-        session, member, callback_data.project, library, clock, zone=settings.zone
+        session, member, callback_data.project, library, clock, zone=zone_of(member, settings)
     )
     await present(query, screen, session)
     await query.answer()
@@ -535,9 +536,18 @@ async def answer_item(
             session, member.id, callback_data.a, indexes=[callback_data.i], clock=clock
         )
     except WorkError as error:
-        await _refuse(query, session, member, callback_data.a, error, library, clock, settings.zone)
+        await _refuse(
+            query,
+            session,
+            member,
+            callback_data.a,
+            error,
+            library,
+            clock,
+            zone_of(member, settings),
+        )
         return
-    await _after_answer(query, session, member, outcome, library, clock, settings.zone)
+    await _after_answer(query, session, member, outcome, library, clock, zone_of(member, settings))
 
 
 @router.callback_query(WorkToggle.filter())
@@ -563,15 +573,29 @@ async def toggle_tag(
             if callback_data.m >= 1 << len(Rules.of(offer.project).answers):
                 raise WorkError("bad_answer")
             screen = await item_screen(
-                session, member, offer, clock, chosen=callback_data.m, zone=settings.zone
+                session,
+                member,
+                offer,
+                clock,
+                chosen=callback_data.m,
+                zone=zone_of(member, settings),
             )
             await present(query, screen, session)
             await query.answer()
             return
     except WorkError as error:
-        await _refuse(query, session, member, callback_data.a, error, library, clock, settings.zone)
+        await _refuse(
+            query,
+            session,
+            member,
+            callback_data.a,
+            error,
+            library,
+            clock,
+            zone_of(member, settings),
+        )
         return
-    await _after_answer(query, session, member, outcome, library, clock, settings.zone)
+    await _after_answer(query, session, member, outcome, library, clock, zone_of(member, settings))
 
 
 @router.callback_query(WorkPutBack.filter())
@@ -594,7 +618,16 @@ async def put_back(
             session, member.id, callback_data.a, callback_data.r, clock=clock
         )
     except WorkError as error:
-        await _refuse(query, session, member, callback_data.a, error, library, clock, settings.zone)
+        await _refuse(
+            query,
+            session,
+            member,
+            callback_data.a,
+            error,
+            library,
+            clock,
+            zone_of(member, settings),
+        )
         return
     note = (
         _("Thank you: the item is reported.")
@@ -603,7 +636,9 @@ async def put_back(
     )
     await present(
         query,
-        await _next_screen(session, member, lease.project_id, library, clock, zone=settings.zone),
+        await _next_screen(
+            session, member, lease.project_id, library, clock, zone=zone_of(member, settings)
+        ),
         session,
     )
     await query.answer(note)
