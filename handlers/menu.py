@@ -86,7 +86,8 @@ def help_text(member: Member) -> str:
             "Rafiq stores your Telegram id, language, group, "
             "course progress, quiz and practice answers, skills, work answers and disputes, "
             "accuracy on control items, training pay and work pay, your payout method "
-            "(encrypted) and payouts, your name for certificates (encrypted) and your "
+            "(encrypted) and payouts, your time zone and reminder settings, your name for "
+            "certificates (encrypted) and your "
             "certificates. /mydata sends you all of it; /deleteme erases it."
         ),
         "",

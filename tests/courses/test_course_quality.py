@@ -376,6 +376,6 @@ def test_the_annotation_course_welcome_states_the_same_time(courses: dict[str, C
 def test_the_estimate_grows_with_the_text(courses: dict[str, Course]) -> None:
     course = courses["working-on-platform"]
     first = course.lessons[0]
-    longer_page = replace(first.pages[0], text={"en": "word " * 1200})
+    longer_page = replace(first.pages[0], text={"en": "word " * 1500})
     longer = replace(course, lessons=(replace(first, pages=(longer_page,)), *course.lessons[1:]))
     assert reading_minutes(longer) > reading_minutes(course) + 8

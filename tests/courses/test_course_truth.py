@@ -19,9 +19,8 @@ from tasks.work import MIN_GOLD_SEEN
 
 # Features the bot does not have: a lesson must not describe them as present.
 ABSENT_FEATURES = {
-    "quiet hours": re.compile(r"quiet\s+hours", re.IGNORECASE),
-    "reminders": re.compile(r"remind", re.IGNORECASE),
     "payout password": re.compile(r"payout\s+password", re.IGNORECASE),
+    "reminders by e-mail or SMS": re.compile(r"remind[^.]*\b(e-?mail|sms)\b", re.IGNORECASE),
 }
 # Settings holds the language only; data is exported and erased with /mydata and /deleteme.
 SETTINGS = re.compile(r"\bsettings\b", re.IGNORECASE)
@@ -66,14 +65,32 @@ def english_units(course: Course) -> list[tuple[str, str]]:
 @pytest.mark.parametrize(
     "text",
     [
-        "At night the bot stays quiet. During these quiet hours it sends nothing.",
-        "Rafiq can send you a short reminder.",
+        "Rafiq can also remind you by SMS.",
         "• your payout password.",
         "Your data belongs to you. In Settings you can:\n\n• download a copy of your data,",
     ],
 )
 def test_the_check_finds_features_the_bot_does_not_have(text: str) -> None:
     assert untrue_claims(text) != []
+
+
+def test_the_platform_course_describes_reminders_as_they_work(course: Course) -> None:
+    """Settings, quiet hours and reminders as the bot has them: the kinds, the daily cap, the
+    idle time before a lesson reminder and an example of quiet hours offered in Settings."""
+    from bot.settings import load_settings
+    from people.reminders import KINDS
+    from people.time_zones import QUIET_CHOICES
+
+    settings = load_settings(_env_file=None)
+    page = next(text for where, text in english_units(course) if where == "main-menu page 3")
+    assert settings.reminder_daily_cap == 2 and "at most two reminders a day" in page
+    assert settings.reminder_idle_hours == 24 and "unfinished for a day" in page
+    start, end = QUIET_CHOICES[1]
+    assert f"from {start}:00 until {end:02d}:00" in page
+    assert len(KINDS) == 4 and all(
+        words in page for words in ("lesson", "quiz", "new paid work", "payouts")
+    )
+    assert "switch it off (🔕)" in page
 
 
 def test_settings_for_the_language_is_true() -> None:
