@@ -250,3 +250,11 @@ class SettingsStep(CallbackData, prefix="st"):
 
     do: str
     v: str = ""
+
+
+class PayAccept(CallbackData, prefix="cpa"):
+    """Accept project `p`'s answer pay still pending (the coordinator's workers'); `ok` does it,
+    else the coordinator is asked first."""
+
+    p: str
+    ok: bool = False

@@ -23,6 +23,7 @@ from core.i18n import _, code, embed, format_money, format_number, format_percen
 from core.text_input import clean, excerpt, parse_number
 from handlers.callbacks import (
     DisputeShow,
+    PayAccept,
     ProjectExport,
     ProjectPick,
     ProjectSetState,
@@ -253,6 +254,14 @@ async def project_screen(
         builder.button(
             text=_("⚖️ Disputes ({count})").format(count=format_number(disputed)),
             callback_data=DisputeShow(p=p),
+        )
+    pending = await review.pending_pay(session, p, dispute_scope(member))
+    if pending:
+        builder.button(
+            text=_("💵 Accept pending pay ({count})").format(
+                count=format_number(sum(count for count, _amount in pending.values()))
+            ),
+            callback_data=PayAccept(p=p),
         )
     builder.adjust(2 if project.state != "closed" else 1, 2, 2, 1)
     return Screen(figures_text(project, found), builder.as_markup())
@@ -526,3 +535,46 @@ async def resume_worker(
             "it was: more wrong answers pause them again."
         ).format(user=code(user_id), project=isolate_ltr(project_id))
     )
+
+
+@router.callback_query(PayAccept.filter())
+async def accept_pay(
+    query: CallbackQuery,
+    callback_data: PayAccept,
+    session: AsyncSession,
+    member: Member,
+    clock: Clock,
+) -> None:
+    """Pay for the project's answers moves to available now, not after the review window."""
+    project = await session.get(WorkProject, callback_data.p)
+    if project is None:
+        await _refused(query)
+        return
+    pending = await review.pending_pay(session, project.id, dispute_scope(member))
+    if not pending:
+        await present(query, await project_screen(session, project, clock, member), session)
+        await query.answer(_("No pay is waiting for review in this project."))
+        return
+    if not callback_data.ok:
+        builder = InlineKeyboardBuilder()
+        builder.button(text=_("✅ Yes, accept"), callback_data=PayAccept(p=project.id, ok=True))
+        builder.button(text=_("⬅️ Back"), callback_data=ProjectPick(p=project.id))
+        builder.adjust(1)
+        amounts = ", ".join(format_money(a, c) for c, (_n, a) in sorted(pending.items()))
+        text = _(
+            "Accept now the pay still waiting for review in «{project}» — answers: {count}, "
+            "total {amount}? It becomes available to be paid at once instead of after the "
+            "review window."
+        ).format(
+            project=title(project),
+            count=_n(sum(n for n, _a in pending.values())),
+            amount=amounts,
+        )
+        await present(query, Screen(text, builder.as_markup()), session)
+        await query.answer()
+        return
+    moved = await review.accept_pending_pay(
+        session, project.id, dispute_scope(member), clock.now(), member.id
+    )
+    await present(query, await project_screen(session, project, clock, member), session)
+    await query.answer(_("✅ Accepted: {count}.").format(count=format_number(moved)))

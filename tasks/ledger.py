@@ -236,6 +236,16 @@ def _unreleased() -> Select[tuple[LedgerEntry]]:
     )
 
 
+def unreleased() -> Select[tuple[LedgerEntry]]:
+    """Pending credits that have not moved to available yet (to narrow with `where`)."""
+    return _unreleased()
+
+
+async def accept_all(session: AsyncSession, credits: list[LedgerEntry], now: datetime) -> int:
+    """A coordinator accepts these pending credits at once; how many moved (each once)."""
+    return await _release(session, credits, now)
+
+
 async def accept(session: AsyncSession, credit_id: int, now: datetime) -> bool:
     """A coordinator accepts a pending credit before its review window ends: it moves to
     available now. False if it was released already; LedgerError("not_pending") if it is not a

@@ -11,20 +11,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, exists, func, select, update
+from sqlalchemy import String, case, cast, exists, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import ManualClock
 from people import audit
+from people.models import Cohort, User
+from tasks import ledger
 from tasks.models import (
     Assignment,
     AssignmentState,
     ItemState,
+    LedgerEntry,
     ProjectState,
     WorkerStanding,
     WorkItem,
     WorkProject,
 )
-from tasks.work import Rules
+from tasks.work import WORK_PAY_PREFIX, Rules
 
 ITEM_SETTLE = "item_settle"
 PROJECT_STATE = "project_state"
@@ -285,3 +289,52 @@ def record_export(session: AsyncSession, project_id: str, actor_id: int, now: da
         action=PROJECT_EXPORT,
         object=f"project:{project_id}",
     )
+
+
+def _pending_pay(project_id: str, organisation_id: int | None) -> Any:
+    """The project's answers' pay still pending (of the organisation's workers; None: all)."""
+    keys = select(literal(WORK_PAY_PREFIX) + cast(Assignment.id, String)).where(
+        Assignment.project_id == project_id
+    )
+    query = ledger.unreleased().where(LedgerEntry.source_key.in_(keys))
+    if organisation_id is not None:
+        query = (
+            query.join(User, User.id == LedgerEntry.user_id)
+            .join(Cohort, Cohort.id == User.cohort_id)
+            .where(Cohort.organisation_id == organisation_id)
+        )
+    return query
+
+
+async def pending_pay(
+    session: AsyncSession, project_id: str, organisation_id: int | None
+) -> dict[str, tuple[int, int]]:
+    """Per currency: (answers, amount) of the project's pay waiting for its review window."""
+    found: dict[str, tuple[int, int]] = {}
+    for credit in (await session.execute(_pending_pay(project_id, organisation_id))).scalars():
+        count, amount = found.get(credit.currency, (0, 0))
+        found[credit.currency] = (count + 1, amount + credit.amount_minor)
+    return found
+
+
+async def accept_pending_pay(
+    session: AsyncSession,
+    project_id: str,
+    organisation_id: int | None,
+    now: datetime,
+    actor_id: int,
+) -> int:
+    """A coordinator accepts the project's pending answer pay before its review window ends:
+    it is available to be paid now, each credit once; audited. How many moved."""
+    credits = list((await session.execute(_pending_pay(project_id, organisation_id))).scalars())
+    moved = await ledger.accept_all(session, credits, now)
+    if moved:
+        audit.record(
+            session,
+            ManualClock(now),
+            actor_id=actor_id,
+            action="pay_accepted",
+            object=f"project:{project_id}",
+            detail=f"{moved} answers",
+        )
+    return moved

@@ -17,7 +17,7 @@ from bot.app import Runtime
 from bot.payout_job import run_payout_job
 from core.bidi import strip_bidi_controls
 from core.i18n import format_money, use_locale
-from handlers.callbacks import PayoutAdmin
+from handlers.callbacks import PayAccept, PayoutAdmin
 from people.models import AuditEntry
 from tasks import payout_notices
 from tasks.models import WorkProject
@@ -166,3 +166,49 @@ async def test_a_coordinator_marks_one_payout_failed_with_a_reason(
     assert line("ar", "Available: {amount}", amount=format_money(600, "USD", "ar")) in shown(
         worker
     )
+
+
+async def test_a_coordinator_accepts_pending_pay_before_the_review_window_ends(
+    onboard: Onboard, runtime: Runtime
+) -> None:
+    admin, coordinator = await _coordinator(onboard)
+    await admin.send("/org_new Other NGO")
+    other = await onboard(21, "en", name="Omar")
+    await admin.send("/coordinator_add 21 Other NGO")
+    worker = await _worker(onboard, runtime, coordinator, "fa_AF")
+    async with runtime.sessions() as session:
+        await session.execute(update(WorkProject).values(reward_minor=REWARD))
+        await session.commit()
+    await worker.send("/work")
+    await worker.press(next(label for label in worker.last.labels if TITLES["fa_AF"] in label))
+    await worker.press(t("fa_AF", "▶️ Start"))
+    for _ in range(2):
+        runtime.clock.advance(timedelta(seconds=5))
+        await worker.press("1")
+    money = format_money(2 * REWARD, "USD", "fa_AF")
+
+    # Another organisation's coordinator has none of these workers: nothing to accept.
+    await other.send("/projects")
+    await other.press(next(label for label in other.last.labels if "Digits" in label))
+    assert not any(label.startswith("💵") for label in other.last.labels)
+    await other.press_data(PayAccept(p="digits", ok=True).pack(), other.last.message_id)
+    await worker.send("/earnings")
+    assert line("fa_AF", "Pending: {amount}", amount=money) in shown(worker)
+
+    await coordinator.send("/projects")
+    await coordinator.press(next(label for label in coordinator.last.labels if "Digits" in label))
+    await coordinator.press("💵 Accept pending pay (2)")
+    assert "answers: 2, total $6.00" in coordinator.last.text
+    await coordinator.press("✅ Yes, accept")
+    assert not any(label.startswith("💵") for label in coordinator.last.labels)
+    await worker.send("/earnings")
+    assert line("fa_AF", "Available: {amount}", amount=money) in shown(worker)
+    async with runtime.sessions() as session:
+        [entry] = (
+            await session.execute(
+                select(AuditEntry.actor_id, AuditEntry.detail).where(
+                    AuditEntry.action == "pay_accepted"
+                )
+            )
+        ).all()
+    assert entry == (20, "2 answers")
