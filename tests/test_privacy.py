@@ -48,6 +48,7 @@ STATEMENTS = {
     "payout_methods": ["payout method"],
     "payouts": ["payouts"],
     "disputes": ["disputes"],
+    "reminders_off": ["time zone and reminder settings"],
 }
 CONSENT_ONLY = {
     "fsm_states": ["a question the bot is waiting for you to answer"],

@@ -5,9 +5,11 @@ the rest untouched, and the second run completes the week with no payout made tw
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections import defaultdict
@@ -82,6 +84,15 @@ async def _seed(rt: Runtime) -> None:
 
 
 async def _count(rt: Runtime, model: type) -> int:
+    path = rt.settings.sqlite_path()
+    if path is not None:  # a plain reader: the bot's sessions queue for SQLite's write lock
+        table = model.__tablename__  # type: ignore[attr-defined]
+
+        def count() -> int:
+            with contextlib.closing(sqlite3.connect(path, timeout=30)) as connection:
+                return int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+        return await asyncio.to_thread(count)
     async with rt.sessions() as session:
         return (await session.execute(select(func.count()).select_from(model))).scalar_one()
 
