@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Message
 
@@ -36,6 +37,15 @@ class LiveStatus:
         self._shown_at: datetime | None = None
         self._shown = message.text or ""
         self._edits: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def open(cls, bot: Bot, chat_id: int, text: str, clock: Clock) -> LiveStatus:
+        """Send the status message without committing the update (as edits do): for a job that
+        writes inside the update's own transaction, which commits when the job is done."""
+        task = asyncio.get_running_loop().create_task(
+            bot.send_message(chat_id, text), context=contextvars.Context()
+        )
+        return cls(await task, clock)
 
     def reporter(self, template: str) -> Callable[[int, int], None]:
         """A progress callback, safe to call from a worker thread: `template` is a translated

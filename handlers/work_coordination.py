@@ -30,6 +30,7 @@ from handlers.callbacks import (
     ReviewSettle,
     ReviewShow,
 )
+from handlers.live_status import LiveStatus
 from handlers.routing import Routes
 from handlers.screens import Screen, present
 from handlers.work import KIND_ICONS, answer_text, item_body, item_photo, title
@@ -489,10 +490,20 @@ async def export(
     if project is None or query.bot is None:
         await _refused(query)
         return
+    status = await LiveStatus.open(
+        query.bot,
+        member.id,
+        _("⏳ Preparing the results of «{project}»…").format(project=title(project)),
+        clock,
+    )
     with tempfile.TemporaryDirectory(prefix="rafiq-export-") as folder:
-        paths = await export_project(session, project.id, Path(folder))
+        preparing = status.reporter(_("⏳ Preparing the results: items {done} of {total}"))
+        paths = await export_project(session, project.id, Path(folder), preparing)
         review.record_export(session, project.id, member.id, clock.now())
         await query.answer(_("Sending the results of «{project}»…").format(project=title(project)))
+        await status.finish(
+            _("✅ The results of «{project}» are below.").format(project=title(project))
+        )
         for path in paths:
             if path.stat().st_size > DOCUMENT_LIMIT:
                 await query.bot.send_message(

@@ -126,6 +126,17 @@ async def test_a_coordinator_sees_figures_pauses_settles_exports_and_a_member_is
     await coordinator.press("⬅️ Back")
     assert "Items: 2 · done 1 · to review 0 · open 1" in coordinator.last.text
     await coordinator.press("📦 Export")
+    [status] = [m for m in coordinator.messages if "results" in (m.text or "")]
+    shown = [
+        e.message.text
+        for e in coordinator.events
+        if e.message is not None and e.message.message_id == status.message_id
+    ]
+    assert shown == [
+        "⏳ Preparing the results of «Digits»…",
+        "⏳ Preparing the results: items 2 of 2",
+        "✅ The results of «Digits» are below.",
+    ]
     documents = [m.document for m in coordinator.messages if m.document is not None]
     assert [d.file_name for d in documents] == [
         "digits.csv",
