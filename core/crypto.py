@@ -142,9 +142,6 @@ async def rotate(session: AsyncSession, metadata: MetaData) -> int:
             *key_values, value = row
             where = [column == key for column, key in zip(keys, key_values, strict=True)]
             fresh = ring.rotate(value)
-            await session.execute(
-                update(table).where(*where).values({name: literal(fresh, raw)})
-            )
+            await session.execute(update(table).where(*where).values({name: literal(fresh, raw)}))
             count += 1
     return count
-

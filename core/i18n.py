@@ -243,6 +243,30 @@ def format_time(value: time | datetime, locale: str | None = None, *, isolated: 
     return isolate(text) if isolated and is_rtl(loc) else text
 
 
+# For a fraction ("1.5 minutes"), the plural form a language writes it with: Arabic's "other"
+# form (the singular), Ukrainian's "few" form (genitive singular); elsewhere the plural.
+_FRACTION_N = {"ar": 100, "uk": 2}
+
+
+def _plural_n(value: float) -> tuple[int, object]:
+    """The n that picks the plural form, and the number as shown."""
+    if float(value).is_integer():
+        return int(value), int(value)
+    return _FRACTION_N.get(_current.get(), 2), value
+
+
+def minutes_text(value: float) -> str:
+    """A number of minutes with its unit, agreeing with the number ("دقيقتين", "5 min")."""
+    n, shown = _plural_n(value)
+    return ngettext("{n} minute", "{n} minutes", n).format(n=embed(shown))
+
+
+def seconds_text(value: float) -> str:
+    """A number of seconds with its unit, agreeing with the number."""
+    n, shown = _plural_n(value)
+    return ngettext("{n} second", "{n} seconds", n).format(n=embed(shown))
+
+
 def embed(value: object, locale: str | None = None) -> str:
     """A run embedded in a sentence: isolated when the message is right-to-left.
 

@@ -12,7 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
-from core.i18n import _, embed, format_number
+from core.i18n import _, embed, minutes_text, seconds_text
 from handlers.callbacks import (
     DisputeDecide,
     DisputeOpen,
@@ -114,7 +114,7 @@ async def dispute_note(
 
 
 def _seconds(ms: int | None) -> str:
-    return embed(format_number(round((ms or 0) / 1000, 1)))
+    return seconds_text(round((ms or 0) / 1000, 1))
 
 
 def _what(found: Case, item: WorkItem) -> str:
@@ -122,17 +122,16 @@ def _what(found: Case, item: WorkItem) -> str:
     rules = Rules.of(project)
     if found.dispute.reason == disputes.TOO_FAST:
         return _(
-            "Flagged too fast: answered in {seconds} s; this project's honest minimum is "
-            "{minimum} s."
-        ).format(seconds=_seconds(assignment.answer_ms), minimum=embed(rules.min_seconds))
+            "Flagged too fast: answered in {seconds}; this project's honest minimum is {minimum}."
+        ).format(seconds=_seconds(assignment.answer_ms), minimum=seconds_text(rules.min_seconds))
     if found.dispute.reason == disputes.LATE:
         return _(
-            "Refused as late: answered {minutes} min after the item was given; it was theirs "
-            "for {lease} min, and {grace} min more of grace."
+            "Refused as late: answered {minutes} after the item was given; it was theirs "
+            "for {lease}, and {grace} more of grace."
         ).format(
-            minutes=embed(round((assignment.answer_ms or 0) / 60000, 1)),
-            lease=embed(int(rules.lease.total_seconds() // 60)),
-            grace=embed(int(rules.grace.total_seconds() // 60)),
+            minutes=minutes_text(round((assignment.answer_ms or 0) / 60000, 1)),
+            lease=minutes_text(int(rules.lease.total_seconds() // 60)),
+            grace=minutes_text(int(rules.grace.total_seconds() // 60)),
         )
     right = ", ".join(answer_text(project, g) for g in item.gold or ()) or _("none of the labels")
     return _("A control item marked wrong. The right answer: {answer}.").format(answer=right)

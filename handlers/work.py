@@ -20,6 +20,8 @@ from core.i18n import (
     format_money,
     format_percent,
     format_signed_money,
+    minutes_text,
+    seconds_text,
 )
 from courses.content_model import Course
 from courses.library import CourseLibrary
@@ -123,17 +125,16 @@ def rules_text(project: WorkProject, standing: service.Standing) -> str:
         ),
         "• "
         + _(
-            "An item is yours for {minutes} min. A late answer is not counted, "
-            "but it is paid if it comes within {grace} min after that."
+            "An item is yours for {minutes}. A late answer is not counted, "
+            "but it is paid if it comes within {grace} after that."
         ).format(
-            minutes=embed(int(rules.lease.total_seconds() // 60)),
-            grace=embed(int(rules.grace.total_seconds() // 60)),
+            minutes=minutes_text(int(rules.lease.total_seconds() // 60)),
+            grace=minutes_text(int(rules.grace.total_seconds() // 60)),
         ),
         "• "
         + _(
-            "Answers faster than {seconds} s are flagged and not paid: "
-            "no honest answer is that fast."
-        ).format(seconds=embed(_seconds(rules))),
+            "Answers faster than {seconds} are flagged and not paid: no honest answer is that fast."
+        ).format(seconds=seconds_text(_seconds(rules))),
         "• "
         + _(
             "Some items are control items with a known answer. They look like any other; "
@@ -261,12 +262,10 @@ async def item_screen(
     earned = " + ".join(
         format_money(v, c) for c, v in sorted(today.earned.items())
     ) or format_money(0, rules.currency)
-    status = _(
-        "Today: {answers} answers, {earned}. ⏳ This item is yours for {minutes} min."
-    ).format(
+    status = _("Today: {answers} answers, {earned}. ⏳ This item is yours for {minutes}.").format(
         answers=embed(today.answers),
         earned=earned,
-        minutes=embed(minutes_until(offer.expires_at, now)),
+        minutes=minutes_text(minutes_until(offer.expires_at, now)),
     )
     text = f"{title(project)}\n\n{item_body(project, item)}\n\n{status}"
     a = offer.assignment_id
@@ -420,8 +419,8 @@ async def _after_answer(
     notes: list[str] = []
     if outcome.too_fast:
         notes.append(
-            _("⚡ That answer came faster than {seconds} s, so it is flagged and not paid.").format(
-                seconds=embed(_seconds(rules))
+            _("⚡ That answer came faster than {seconds}, so it is flagged and not paid.").format(
+                seconds=seconds_text(_seconds(rules))
             )
         )
     elif outcome.late:

@@ -19,7 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.bidi import isolate_ltr
 from core.clock import Clock
-from core.i18n import _, code, embed, format_money, format_number, format_percent
+from core.i18n import (
+    _,
+    code,
+    embed,
+    format_money,
+    format_number,
+    format_percent,
+    seconds_text,
+)
 from core.text_input import clean, excerpt, parse_number
 from handlers.callbacks import (
     DisputeShow,
@@ -147,9 +155,9 @@ def pay_text(pay: HourlyPay, floor: Floor | None) -> str:
     """A project's median pay per hour this week against the minimum wage, and a warning."""
     if pay.hourly_minor is None or pay.median_ms is None:
         return _("💵 Pay per hour this week: no answers to measure yet")
-    line = _("💵 Pay per hour this week: {hourly} (median {seconds} s an answer)").format(
+    line = _("💵 Pay per hour this week: {hourly} (median {seconds} an answer)").format(
         hourly=format_money(round(pay.hourly_minor), pay.currency),
-        seconds=embed(format_number(round(float(pay.median_ms) / 1000, 1))),
+        seconds=seconds_text(round(float(pay.median_ms) / 1000, 1)),
     )
     if floor is None:
         return line + " · " + _("no minimum wage set")

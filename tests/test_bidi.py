@@ -22,6 +22,7 @@ from core.i18n import (
     format_money,
     format_percent,
     format_signed_money,
+    minutes_text,
     use_locale,
 )
 
@@ -83,10 +84,10 @@ def test_amounts_in_messages_keep_number_and_currency_together(locale: str, msgi
 
 @pytest.mark.parametrize("locale", RTL)
 def test_todays_figures_keep_each_amount_whole(locale: str) -> None:
-    msgid = "Today: {answers} answers, {earned}. ⏳ This item is yours for {minutes} min."
+    msgid = "Today: {answers} answers, {earned}. ⏳ This item is yours for {minutes}."
     with use_locale(locale):
         message = translated(msgid).format(
-            answers=embed(12), earned=format_money(40, "USD"), minutes=embed(5)
+            answers=embed(12), earned=format_money(40, "USD"), minutes=minutes_text(5)
         )
     visual = shown(message)
     assert AMOUNT[locale] in visual

@@ -52,7 +52,7 @@ NUMBER = {
     "answered", "answers", "completed", "count", "day", "done", "fast", "grace", "hour",
     "in_progress", "items", "max", "minutes", "most", "number", "open", "page", "pages",
     "paused", "position", "review", "score", "seconds", "started", "total",
-    "days", "failed", "lease", "sent", "unreachable", "waiting", "paid",
+    "days", "failed", "lease", "sent", "unreachable", "waiting", "paid", "n",
 }  # fmt: skip
 DATE = {"date"}
 TIME = {"time"}

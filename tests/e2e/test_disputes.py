@@ -131,6 +131,8 @@ async def test_a_flagged_answer_is_disputed_reversed_paid_once_and_the_worker_to
         ]
     )
 
+    await worker.wait_for(lambda m: m.text == notice.text)  # the sender delivers it
+
     # The worker sees it in their answers, decided.
     await worker.send("/earnings")
     await worker.press(t(locale, "📜 History"))
