@@ -23,6 +23,8 @@ from handlers.screens import Screen
 from outreach import broadcasts
 from outreach.broadcasts import Progress
 from outreach.models import CANCELLED, DONE, RUNNING, SCHEDULED, Broadcast
+from people import accounts
+from people.time_zones import zone_for
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +132,10 @@ async def refresh_statuses(
     async with gate.held(), sessions() as session:
         now = clock.now()
         found = await broadcasts.advance(session, now)
+        zones: dict[int, tzinfo] = {}  # each author's own zone, for the times shown to them
+        for author_id in {p.author_id for p in found if p.author_id is not None}:
+            author = await accounts.get_member(session, author_id)
+            zones[author_id] = zone_for(author.zone_name if author else None, zone)
         for progress in found:
             if progress.finished_now and progress.author_id is not None:
                 with use_locale(progress.author_locale or "en"):
@@ -145,7 +151,8 @@ async def refresh_statuses(
                 )
         await session.commit()
     for progress in found:
-        await show_status(bot, progress, zone, shown)
+        shown_in = zones.get(progress.author_id, zone) if progress.author_id else zone
+        await show_status(bot, progress, shown_in, shown)
     return found
 
 
