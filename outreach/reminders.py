@@ -172,10 +172,19 @@ async def remind_new_work(
         )
         qualified = [u for u, has in skills.items() if needs <= has and u not in tried]
         people = await reminders.recipients(session, qualified, "work", default_zone)
+        languages = set(
+            (
+                await session.execute(
+                    select(WorkItem.language)
+                    .where(WorkItem.project_id == project.id, WorkItem.state == "open")
+                    .distinct()
+                )
+            ).scalars()
+        )
         for user_id in qualified:
             person = people.get(user_id)
-            if person is None:
-                continue
+            if person is None or (None not in languages and person.locale not in languages):
+                continue  # nothing in their language: a worker is given items in it only
 
             def text(project: WorkProject = project) -> str:
                 return "\n\n".join(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.app import Runtime
 from bot.reminder_job import run_reminders
@@ -16,6 +16,7 @@ from courses.models import CourseProgress, QuizAttempt, UserSkill
 from people import accounts, reminders
 from people.models import Cohort, Organisation, User
 from people.time_zones import is_quiet, next_waking, zone_named
+from tasks.models import WorkItem
 from tests.tasks.test_work import setup
 
 KABUL, KYIV = zone_named("Asia/Kabul"), zone_named("Europe/Kyiv")
@@ -206,3 +207,22 @@ async def test_an_unknown_zone_is_refused(runtime: Runtime, name: str) -> None:
     async with runtime.sessions() as session:
         with pytest.raises(reminders.ReminderSettingError):
             await reminders.set_time_zone(session, 506, name)
+
+
+async def test_new_work_in_another_language_is_not_announced(runtime: Runtime) -> None:
+    await setup(runtime, workers=2, items=2)
+    async with runtime.sessions() as session:
+        await session.execute(update(WorkItem).values(language="ar"))
+        (await session.get(User, 101)).locale = "ar"
+        for user_id in (100, 101):
+            session.add(
+                UserSkill(
+                    user_id=user_id,
+                    skill="image-labelling",
+                    course_id=COURSE,
+                    granted_at=runtime.clock.now(),
+                )
+            )
+        await session.commit()
+    assert await job(runtime) == 1
+    assert [r.user_id for r in await rows(runtime)] == [101]
