@@ -267,6 +267,14 @@ def seconds_text(value: float) -> str:
     return ngettext("{n} second", "{n} seconds", n).format(n=embed(shown))
 
 
+def format_kilobytes(count: int, locale: str | None = None) -> str:
+    """A size in bytes as kilobytes with one decimal ("80.5 KB"), one unit in RTL text."""
+    loc = locale or _current.get()
+    with use_locale(loc):
+        text = gettext("{size} KB").format(size=format_number(round(count / 1024, 1), loc))
+    return isolate(text) if is_rtl(loc) else text
+
+
 def embed(value: object, locale: str | None = None) -> str:
     """A run embedded in a sentence: isolated when the message is right-to-left.
 

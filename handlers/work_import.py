@@ -14,13 +14,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import unit_of_work
 from core.clock import Clock
-from core.i18n import _, embed
+from core.i18n import _, code, embed, format_kilobytes
 from handlers.filters import IsCoordinator
 from handlers.live_status import LiveStatus
 from handlers.routing import Routes
 from people import audit
 from people.accounts import Member
-from tasks.importer import ImportProblems, apply_import, describe_summary, plan_import
+from tasks.importer import (
+    ImportProblems,
+    ImportSummary,
+    apply_import,
+    describe_summary,
+    plan_import,
+)
 
 router = Routes(__name__, IsCoordinator())
 
@@ -55,6 +61,32 @@ def unpack(data: bytes, into: Path) -> Path:
     if not found:
         raise BadArchive(_("The .zip has no project.yaml."))
     return found[0].parent
+
+
+def summary_text(summary: ImportSummary) -> str:
+    """What the import did, in the coordinator's language."""
+    counts = dict(
+        project=code(summary.project_id),
+        added=embed(summary.items_added),
+        present=embed(summary.items_present),
+        images=embed(summary.images_added),
+    )
+    if summary.project_created:
+        text = _(
+            "✅ Project {project} created. Items added: {added}, already there: {present}; "
+            "images added: {images}."
+        ).format(**counts)
+    else:
+        text = _(
+            "✅ Project {project} updated. Items added: {added}, already there: {present}; "
+            "images added: {images}."
+        ).format(**counts)
+    if summary.source_bytes:
+        text += "\n" + _("The images took {before} as sent and {after} once prepared.").format(
+            before=format_kilobytes(summary.source_bytes),
+            after=format_kilobytes(summary.prepared_bytes),
+        )
+    return text
 
 
 def _problems_text(problems: list[str], folder: str) -> str:
@@ -111,5 +143,4 @@ async def import_project(
     except ImportProblems as error:
         await status.finish(_problems_text([str(p) for p in error.problems], str(folder)))
         return
-    done = _("✅ Imported: {summary}").format(summary=embed(describe_summary(summary)))
-    await status.finish(done)
+    await status.finish(summary_text(summary))

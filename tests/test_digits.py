@@ -28,6 +28,7 @@ from core.i18n import (
     format_date,
     format_datetime,
     format_fraction,
+    format_kilobytes,
     format_money,
     format_number,
     format_percent,
@@ -52,11 +53,13 @@ NUMBER = {
     "answered", "answers", "completed", "count", "day", "done", "fast", "grace", "hour",
     "in_progress", "items", "max", "minutes", "most", "number", "open", "page", "pages",
     "paused", "position", "review", "score", "seconds", "started", "total",
-    "days", "failed", "lease", "sent", "unreachable", "waiting", "paid", "n",
+    "days", "failed", "lease", "sent", "unreachable", "waiting", "paid", "n", "added",
+    "present", "images",
 }  # fmt: skip
 DATE = {"date"}
 TIME = {"time"}
 HOUR = {"start", "end"}  # a time of day (Settings, quiet hours)
+SIZE = {"size", "before", "after"}  # a number of kilobytes, formatted
 # Latin by design: typed back, copied, looked up
 CODE = {"code", "command", "user", "file", "method", "example", "period", "currency"}
 TEXT = {
@@ -78,6 +81,8 @@ def fill(name: str) -> str:
         return format_date(date(2026, 10, 29))
     if name in TIME:
         return format_datetime(datetime(2026, 10, 29, 18, 47, tzinfo=UTC), fmt="short")
+    if name in SIZE:
+        return format_kilobytes(123456789)
     if name in HOUR:
         return format_time(time(18, 47))
     if name in CODE:
