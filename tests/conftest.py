@@ -48,6 +48,36 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     return report
 
 
+# The longest tests, longest first (measured with --durations). Run first, they leave short
+# tests to fill the end: pytest-xdist hands each worker a contiguous share of the collection
+# and balances only by moving tests not yet started, so a long test late in a share is a tail
+# the other worker cannot help with.
+LONG_FIRST = (
+    "tests/e2e/test_outbox_sigkill.py",
+    "tests/e2e/test_payouts_sigkill.py",
+    "tests/e2e/test_outbox.py",
+    "tests/e2e/test_sigkill.py",
+    "tests/tasks/test_ledger_properties.py",
+    "tests/handlers/test_callback_fuzz.py",
+    "tests/tasks/test_work_concurrency.py",
+    "tests/test_outbox_bench_smoke.py",
+    "tests/test_bench_smoke.py",
+    "tests/e2e/test_course_edited.py",
+    "tests/e2e/test_screens.py",
+)
+
+
+def _long_first_rank(item: pytest.Item) -> int:
+    return next(
+        (rank for rank, prefix in enumerate(LONG_FIRST) if item.nodeid.startswith(prefix + "::")),
+        len(LONG_FIRST),
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=_long_first_rank)  # stable: every other test keeps its place
+
+
 async def _create_database(server_url: str, name: str) -> str:
     url = make_url(server_url)
     engine = db.create_engine(str(url), isolation_level="AUTOCOMMIT")

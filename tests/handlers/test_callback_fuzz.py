@@ -284,6 +284,9 @@ def test_any_callback_from_anyone_is_answered_once_and_changes_only_what_they_ma
     bot = Bot(BOT_TOKEN, session=telegram)
     bot.session.middleware(CommitBeforeTelegram())
     world = World(runtime, telegram, bot)
+    # The database as the last press left it: nothing writes between two presses, so it is
+    # the next press's `before` (half the snapshots). Emptied until a press's `after` is taken.
+    last: list[dict[str, dict[tuple[Any, ...], dict[str, Any]]]] = []
     try:
         loop.run_until_complete(world.build())
         assert len(world.harvested) >= 20, world.harvested  # the keyboards were really explored
@@ -295,7 +298,8 @@ def test_any_callback_from_anyone_is_answered_once_and_changes_only_what_they_ma
             update = update.model_copy(update={"update_id": next(ids)})
             query = update.callback_query.model_copy(update={"data": data})
             update = update.model_copy(update={"callback_query": query})
-            before, said = await world.snapshot(), len(telegram.requests)
+            before = last.pop() if last else await world.snapshot()
+            said = len(telegram.requests)
             await world.dispatcher.feed_update(bot, update)
             answers = [
                 r
@@ -305,6 +309,7 @@ def test_any_callback_from_anyone_is_answered_once_and_changes_only_what_they_ma
             assert len(answers) == 1, (actor, data, telegram.requests[said:])
             assert failures.seen == [], (actor, data)
             after = await world.snapshot()
+            last.append(after)
             settled = after["inbox_updates"][(update.update_id,)]
             assert settled["status"] == inbox.DONE, (actor, data, settled)
             assert forbidden_changes(actor, before, after) == [], (actor, data)
