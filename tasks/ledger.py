@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, event, func, select
+from sqlalchemy import Select, event, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from core import db
 from tasks.models import CREDIT_KINDS, WORKER_ACCOUNTS, LedgerEntry
 
 PENDING, AVAILABLE, IN_PAYOUT, PAID = WORKER_ACCOUNTS
@@ -85,6 +86,33 @@ def new_credit(
 ) -> LedgerEntry:
     """A credit from the platform to the worker: to pending until `release_at` if that is later
     than `now`, else straight to available. Not added to any session."""
+    return LedgerEntry(
+        **_credit_row(
+            user_id=user_id,
+            kind=kind,
+            source_key=source_key,
+            amount_minor=amount_minor,
+            currency=currency,
+            now=now,
+            release_at=release_at,
+            reason=reason,
+            author_id=author_id,
+        )
+    )
+
+
+def _credit_row(
+    *,
+    user_id: int,
+    kind: str,
+    source_key: str,
+    amount_minor: int,
+    currency: str,
+    now: datetime,
+    release_at: datetime | None = None,
+    reason: str | None = None,
+    author_id: int | None = None,
+) -> dict[str, Any]:
     if kind not in CREDIT_KINDS:
         raise LedgerError("bad_kind")
     if amount_minor <= 0:
@@ -92,19 +120,20 @@ def new_credit(
     if kind == "adjustment" and not (reason and reason.strip() and author_id is not None):
         raise LedgerError("no_reason")
     pending = release_at is not None and release_at > now
-    return LedgerEntry(
-        user_id=user_id,
-        from_account=EXPENSE[kind],
-        to_account=PENDING if pending else AVAILABLE,
-        amount_minor=amount_minor,
-        currency=currency,
-        kind=kind,
-        source_key=source_key,
-        release_at=release_at if pending else None,
-        reason=reason,
-        author_id=author_id,
-        created_at=now,
-    )
+    return {
+        "user_id": user_id,
+        "from_account": EXPENSE[kind],
+        "to_account": PENDING if pending else AVAILABLE,
+        "amount_minor": amount_minor,
+        "currency": currency,
+        "kind": kind,
+        "source_key": source_key,
+        "related_id": None,
+        "release_at": release_at if pending else None,
+        "reason": reason,
+        "author_id": author_id,
+        "created_at": now,
+    }
 
 
 def credit(session: AsyncSession, **values: Any) -> LedgerEntry:
@@ -114,6 +143,16 @@ def credit(session: AsyncSession, **values: Any) -> LedgerEntry:
     entry = new_credit(**values)
     session.add(entry)
     return entry
+
+
+_NEW_ENTRY = insert(LedgerEntry)
+
+
+async def record_credit(session: AsyncSession, **values: Any) -> None:
+    """`credit` as one Core INSERT in the session's transaction, no entity built or flushed:
+    the work loop's way, once an answer. A second credit of the source fails here at once
+    (IntegrityError)."""
+    await db.run(session, _NEW_ENTRY, _credit_row(**values))
 
 
 async def _exists(session: AsyncSession, kind: str, source_key: str) -> bool:

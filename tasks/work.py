@@ -505,7 +505,7 @@ async def answer(
         credited = rules.reward_minor
         # The conditional update above lets the answer through once; the ledger's unique
         # (kind, source_key) would refuse a second credit anyway.
-        ledger.credit(
+        await ledger.record_credit(
             session,
             user_id=user_id,
             kind="answer",

@@ -93,6 +93,30 @@ async def test_a_source_is_credited_once_however_often_it_is_asked(runtime: Runt
     assert await balance(runtime) == {"USD": Balance(pending=3, available=5)}
 
 
+async def test_record_credit_stores_the_entry_and_refuses_a_second_of_its_source(
+    runtime: Runtime,
+) -> None:
+    await people(runtime)
+    async with runtime.sessions() as session:
+        await ledger.record_credit(session, **answer_pay(runtime, 1))
+        await ledger.record_credit(session, **answer_pay(runtime, 2, release_at=None))
+        await session.commit()
+    async with runtime.sessions() as session:
+        with pytest.raises(IntegrityError):
+            await ledger.record_credit(session, **answer_pay(runtime, 1, amount=9))
+        with pytest.raises(LedgerError):
+            await ledger.record_credit(session, **answer_pay(runtime, 3, amount=0))
+    now = runtime.clock.now()
+    assert [
+        (e.kind, e.source_key, e.from_account, e.to_account, e.amount_minor, e.release_at)
+        for e in await entries(runtime)
+    ] == [
+        ("answer", "work-answer:1", "platform:work_expense", "pending", 3, now + 72 * HOUR),
+        ("answer", "work-answer:2", "platform:work_expense", "available", 3, None),
+    ]
+    assert await balance(runtime) == {"USD": Balance(pending=3, available=3)}
+
+
 async def test_release_due_moves_each_credit_once_when_its_window_has_passed(
     runtime: Runtime,
 ) -> None:
