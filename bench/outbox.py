@@ -26,6 +26,7 @@ import sys
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from typing import Any
 
 from bench.throughput import DEFAULT_POSTGRES, postgres_database, sqlite_database
 from bot.app import Runtime
@@ -79,6 +80,8 @@ def _standin_process(limit: float, ids: list[int], pipe: Connection) -> None:
 
 
 class StandInProcess:
+    WAIT = 60.0  # seconds for the child to start or to report; it never takes a tenth of that
+
     def __init__(self, limit: float, ids: list[int]) -> None:
         context = multiprocessing.get_context("spawn")
         self._pipe, child = context.Pipe()
@@ -86,11 +89,18 @@ class StandInProcess:
             target=_standin_process, args=(limit, ids, child), daemon=True
         )
         self._process.start()
-        self.api_base: str = self._pipe.recv()
+        child.close()  # only the child holds its end: its death ends our recv (EOFError)
+        self.api_base: str = self._receive()
+
+    def _receive(self) -> Any:
+        if not self._pipe.poll(self.WAIT):
+            self._process.kill()
+            raise RuntimeError("the stand-in process did not answer")
+        return self._pipe.recv()
 
     def refused(self) -> list[float]:
         self._pipe.send("stop")
-        at: list[float] = self._pipe.recv()
+        at: list[float] = self._receive()
         self._process.join(timeout=10)
         return at
 
