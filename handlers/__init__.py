@@ -23,11 +23,12 @@ from handlers import (
     work_coordination,
     work_import,
 )
+from handlers.routing import on_the_loop
 
 
 def build_router() -> Router:
     root = Router(name="rafiq")
-    root.message.filter(F.chat.type == "private")
+    root.message.filter(on_the_loop(F.chat.type == "private"))
     root.message.outer_middleware(place.ForgetPlaceOnCommand())
     for routes in (
         onboarding.router,
