@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import logging
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, time, tzinfo
@@ -21,6 +21,7 @@ from babel import Locale, numbers
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import format_time as babel_format_time
+from babel.lists import format_list as babel_format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -214,6 +215,12 @@ def format_fraction(part: int, whole: int, locale: str | None = None) -> str:
     loc = locale or _current.get()
     text = f"{format_number(part, loc)}/{format_number(whole, loc)}"
     return isolate_ltr(text) if is_rtl(loc) else text
+
+
+def format_list(items: Iterable[str], locale: str | None = None) -> str:
+    """Items joined as the language joins them: "a, b, and c", "a, b і c", Dari's "،" and
+    "و", Arabic's "أ وب وج"."""
+    return babel_format_list(list(items), style="standard", locale=babel_locale(locale))
 
 
 def format_date(value: date, locale: str | None = None, fmt: str = "long") -> str:

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.bidi import isolate_ltr
 from core.clock import Clock
-from core.i18n import _, embed, format_datetime, format_number, ngettext
+from core.i18n import _, embed, format_datetime, format_list, format_number, ngettext
 from core.locales import CATALOG_LOCALES, LANGUAGE_NAMES
 from core.text_input import parse_number
 from courses.library import CourseLibrary
@@ -240,7 +240,7 @@ async def _after_text(
         builder.adjust(1)
         question = _(
             "People who read {languages} have no text of their own. Which text should they get?"
-        ).format(languages=", ".join(embed(LANGUAGE_NAMES[loc]) for loc in missing))
+        ).format(languages=format_list(embed(LANGUAGE_NAMES[loc]) for loc in missing))
         await present(target, Screen(question, builder.as_markup()), session)
         return
     await _ask_photo(target, session, draft, state)
@@ -343,7 +343,7 @@ async def _preview(
         lines.append(
             _("{number}. {languages}: {people}, the text in {language}").format(
                 number=embed(number),
-                languages=", ".join(embed(LANGUAGE_NAMES[loc]) for loc in variant.locales),
+                languages=format_list(embed(LANGUAGE_NAMES[loc]) for loc in variant.locales),
                 people=_people(variant.people),
                 language=embed(LANGUAGE_NAMES[variant.text_locale]),
             )

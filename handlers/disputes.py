@@ -12,7 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
-from core.i18n import _, embed, minutes_text, seconds_text
+from core.i18n import _, embed, format_list, minutes_text, seconds_text
 from handlers.callbacks import (
     DisputeDecide,
     DisputeOpen,
@@ -133,7 +133,7 @@ def _what(found: Case, item: WorkItem) -> str:
             lease=minutes_text(int(rules.lease.total_seconds() // 60)),
             grace=minutes_text(int(rules.grace.total_seconds() // 60)),
         )
-    right = ", ".join(answer_text(project, g) for g in item.gold or ()) or _("none of the labels")
+    right = format_list(answer_text(project, g) for g in item.gold or ()) or _("none of the labels")
     return _("A control item marked wrong. The right answer: {answer}.").format(answer=right)
 
 
@@ -155,7 +155,7 @@ async def case_screen(
     assignment, project = case.assignment, case.project
     item = await session.get(WorkItem, assignment.item_id)
     assert item is not None
-    given = ", ".join(answer_text(project, a) for a in assignment.answer or ())
+    given = format_list(answer_text(project, a) for a in assignment.answer or ())
     lines = [
         _("⚖️ Dispute {position} of {count} · «{project}»").format(
             position=embed(offset + 1), count=embed(count), project=title(project)

@@ -11,7 +11,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
-from core.i18n import _, embed, format_date, format_datetime, format_money, ngettext
+from core.i18n import _, embed, format_date, format_datetime, format_list, format_money, ngettext
 from handlers.callbacks import DisputeOpen, EarningsView, MenuAction
 from handlers.filters import IsMember
 from handlers.learning import local
@@ -33,7 +33,7 @@ VIEWS = ("day", "project", "answers")
 
 
 def _amounts(per_currency: dict[str, int] | dict[str, float]) -> str:
-    return ", ".join(format_money(round(a), c) for c, a in sorted(per_currency.items()))
+    return format_list(format_money(round(a), c) for c, a in sorted(per_currency.items()))
 
 
 async def hourly_lines(

@@ -22,6 +22,7 @@ from core.i18n import (
     embed,
     format_datetime,
     format_fraction,
+    format_list,
     format_percent,
     ngettext,
 )
@@ -196,7 +197,7 @@ def passed_screen(state: State, score: int, total: int, opened: list[WorkProject
         )
     ]
     if opened:
-        names = ", ".join(local(p.spec["title"]) for p in opened)
+        names = format_list(local(p.spec["title"]) for p in opened)
         lines.append(
             _(
                 "Paid projects that need this course are now open to you in Work: {projects}."

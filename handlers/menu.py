@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
-from core.i18n import _, format_datetime, format_money, use_locale
+from core.i18n import _, format_datetime, format_list, format_money, use_locale
 from core.locales import CATALOG_LOCALES
 from courses import pages
 from courses.library import CourseLibrary
@@ -97,7 +97,7 @@ def help_text(member: Member) -> str:
 
 
 def _amounts(per_currency: dict[str, int]) -> str:
-    return ", ".join(
+    return format_list(
         format_money(amount, currency) for currency, amount in sorted(per_currency.items())
     )
 

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import crypto
 from core.clock import Clock
-from core.i18n import _, code, format_date, format_money
+from core.i18n import _, code, format_date, format_list, format_money
 from handlers.callbacks import MenuAction, PayoutStep
 from handlers.filters import IsMember
 from handlers.keyboards import menu_button
@@ -198,7 +198,7 @@ def earnings_payout_lines(found: Earnings, terms: PayoutTerms, now: datetime, zo
     lines = [_("Next payout: {date}").format(date=format_date(next_day, fmt="full"))]
     minimums = {c: terms.minimum[c] for c in found.balances if c in terms.minimum}
     if minimums:
-        amounts = ", ".join(format_money(a, c) for c, a in sorted(minimums.items()))
+        amounts = format_list(format_money(a, c) for c, a in sorted(minimums.items()))
         lines.append(_("Minimum to be paid: {amount}").format(amount=amounts))
     if found.method is None:
         lines.append(_("No payout method yet: set one to be paid."))

@@ -11,7 +11,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
-from core.i18n import _, embed, format_fraction, format_money, format_signed_money
+from core.i18n import _, embed, format_fraction, format_list, format_money, format_signed_money
 from courses import practice as practice_service
 from courses.content_model import Course, PracticeItem
 from courses.library import CourseLibrary, course_key
@@ -91,7 +91,7 @@ def tags_verdict(item: PracticeItem, chosen: frozenset[str]) -> str:
     names = {tag.id: local(tag.text) for tag in item.tags}
 
     def listed(ids: frozenset[str]) -> str:
-        return ", ".join(names[tag.id] for tag in item.tags if tag.id in ids)
+        return format_list(names[tag.id] for tag in item.tags if tag.id in ids)
 
     right, missed, wrong = chosen & item.answers, item.answers - chosen, chosen - item.answers
     lines = [_("✅ All right: {tags}").format(tags=listed(right))] if chosen == item.answers else []

@@ -13,7 +13,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
-from core.i18n import _, current_locale, embed, format_time
+from core.i18n import _, current_locale, embed, format_list, format_time
 from core.locales import LANGUAGE_NAMES
 from handlers.callbacks import MenuAction, SettingsStep
 from handlers.filters import IsMember
@@ -75,7 +75,7 @@ async def settings_screen(
         )
     on = [kind_name(kind) for kind in KINDS if kind not in mine.off]
     lines.append(
-        _("Reminders: {kinds}").format(kinds=", ".join(on)) if on else _("Reminders: all off")
+        _("Reminders: {kinds}").format(kinds=format_list(on)) if on else _("Reminders: all off")
     )
     builder = InlineKeyboardBuilder()
     builder.button(text=_("🌐 Language"), callback_data=MenuAction(action="language"))

@@ -17,6 +17,7 @@ from core.i18n import (
     _,
     current_locale,
     embed,
+    format_list,
     format_money,
     format_percent,
     format_signed_money,
@@ -101,7 +102,7 @@ async def work_screen(session: AsyncSession, member: Member, library: CourseLibr
         if courses:
             text = _(
                 "No paid project is open to you yet. Pass a course to open one: {courses}."
-            ).format(courses=", ".join(f"«{local(c.title)}»" for c in courses.values()))
+            ).format(courses=format_list(f"«{local(c.title)}»" for c in courses.values()))
             for course in courses.values():
                 builder.button(
                     text=f"📘 {local(course.title)}", callback_data=OpenCourse(course=course.id)
@@ -435,7 +436,8 @@ async def _after_answer(
     if outcome.credited_minor:
         notes.append(format_signed_money(outcome.credited_minor, rules.currency))
     if outcome.correct is False and outcome.gold is not None:
-        right = ", ".join(answer_text(project, g) for g in outcome.gold) or _("none of the labels")
+        right = format_list(answer_text(project, g) for g in outcome.gold)
+        right = right or _("none of the labels")
         lines = [
             _("❌ This was a control item. The right answer: {answer}.").format(answer=right),
         ]

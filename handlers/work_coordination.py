@@ -23,6 +23,7 @@ from core.i18n import (
     _,
     code,
     embed,
+    format_list,
     format_money,
     format_number,
     format_percent,
@@ -291,7 +292,7 @@ def close_screen(project: WorkProject) -> Screen:
 
 
 def _answer_text(project: WorkProject, answer: tuple[str, ...]) -> str:
-    return ", ".join(answer_text(project, a) for a in answer) or _("none of the labels")
+    return format_list(answer_text(project, a) for a in answer) or _("none of the labels")
 
 
 async def review_screen(
@@ -579,7 +580,7 @@ async def accept_pay(
         builder.button(text=_("✅ Yes, accept"), callback_data=PayAccept(p=project.id, ok=True))
         builder.button(text=_("⬅️ Back"), callback_data=ProjectPick(p=project.id))
         builder.adjust(1)
-        amounts = ", ".join(format_money(a, c) for c, (_n, a) in sorted(pending.items()))
+        amounts = format_list(format_money(a, c) for c, (_n, a) in sorted(pending.items()))
         text = _(
             "Accept now the pay still waiting for review in «{project}» — answers: {count}, "
             "total {amount}? It becomes available to be paid at once instead of after the "

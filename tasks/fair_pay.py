@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import outbox
 from core.clock import Clock
 from core.db import SessionFactory, WriteGate
-from core.i18n import _, format_date, format_money, use_locale
+from core.i18n import _, format_date, format_list, format_money, use_locale
 from people.models import Cohort, User
 from tasks import ledger
 from tasks.figures import HOUR_MS, hourly_pay
@@ -198,7 +198,7 @@ async def top_up_week(
 
 def notice_text(amounts: dict[str, int], week_start: datetime, locale: str) -> str:
     with use_locale(locale):
-        total = ", ".join(format_money(a, c) for c, a in sorted(amounts.items()))
+        total = format_list(format_money(a, c) for c, a in sorted(amounts.items()))
         return _(
             "💚 Fair pay: some of your work in the week of {date} paid less than the minimum "
             "hourly wage for the time it takes, so {amount} was added to your earnings."

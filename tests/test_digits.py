@@ -278,3 +278,14 @@ def test_course_progress_bar(locale: str) -> None:
 
     with use_locale(locale):
         assert not western_digits(progress_bar(3, 7))
+
+
+def test_lists_are_joined_as_each_language_joins_them() -> None:
+    from core.i18n import format_list
+
+    assert format_list(["A", "B", "C"], "en") == "A, B, and C"
+    assert format_list(["А", "Б", "В"], "uk") == "А, Б і В"
+    assert format_list(["الف", "باء"], "ar") == "الف وباء"
+    dari = format_list(["یک", "دو", "سه"], "fa_AF")
+    assert "," not in dari and "،" in dari and " و " in dari
+    assert format_list([], "ar") == ""

@@ -98,7 +98,7 @@ async def test_two_languages_a_fallback_a_preview_and_one_row_per_person(
     await coordinator.send(UKRAINIAN)
     await coordinator.press("⏭ Skip this language")  # English
     assert coordinator.last.text == (
-        "People who read دری, English have no text of their own. Which text should they get?"
+        "People who read دری and English have no text of their own. Which text should they get?"
     )
     await coordinator.press("Українська")
     assert coordinator.last.text == "Add a photo? Send it to me now, or tap No photo."
@@ -111,7 +111,7 @@ async def test_two_languages_a_fallback_a_preview_and_one_row_per_person(
         "Preview: above is exactly what each group gets, in this order.\n"
         "Audience: Group Lviv, 4 people.\n"
         "1. العربية: 1 person, the text in العربية\n"
-        "2. دری, Українська, English: 3 people, the text in Українська",
+        "2. دری, Українська, and English: 3 people, the text in Українська",
     ]
     assert coordinator.messages[before - 1].text == "Here is the preview."
     assert await _rows(runtime) == {}  # nothing is queued before the author says so

@@ -267,7 +267,7 @@ async def test_a_tagging_item_with_a_picture_is_settled_with_the_labels_chosen(
     assert coordinator.last.labels[:4] == ["☑️ 0", "⬜ 1", "☑️ 2", "✅ Settle (2 chosen)"]
     assert (await _item(runtime, "i0")).state == "review"
     events = await coordinator.press("✅ Settle (2 chosen)")
-    assert [e.text for e in events if e.kind == "callback_answer"] == ["✅ Settled: 0, 2"]
+    assert [e.text for e in events if e.kind == "callback_answer"] == ["✅ Settled: 0 and 2"]
     settled = await _item(runtime, "i0")
     assert (settled.state, settled.label) == ("settled", ["0", "2"])
     assert coordinator.last.text == "Nothing to review in «Digits»."

@@ -292,9 +292,9 @@ async def test_the_earnings_screen_shows_pending_available_and_the_week(runtime:
     with use_locale("en"):
         usd, afn = (lambda n: format_money(n, "USD")), (lambda n: format_money(n, "AFN"))
         lines = screen.text.split("\n")
-        assert f"Pending: {afn(0)}, {usd(4)}" in lines
-        assert f"Available: {afn(120)}, {usd(3)}" in lines
-        assert f"This week: {afn(120)}, {usd(4)}" in lines  # last week's answer is not
+        assert f"Pending: {afn(0)} and {usd(4)}" in lines
+        assert f"Available: {afn(120)} and {usd(3)}" in lines
+        assert f"This week: {afn(120)} and {usd(4)}" in lines  # last week's answer is not
         assert f"• Paid work: {usd(7)}" in lines and f"• Training pay: {afn(120)}" in lines
         assert any(
             line.startswith("The next pending amount becomes available on") for line in lines
