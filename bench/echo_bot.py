@@ -1,4 +1,4 @@
-"""A bare aiogram 3 bot: the yardstick the throughput benchmark compares the real bot with.
+"""An aiogram 3 echo bot: the yardstick the throughput benchmark compares the real bot with.
 
 Per button press it makes the same Telegram calls as the real bot's lesson page turn
 (answerCallbackQuery, then editMessageText with an inline keyboard); a text message gets a reply.

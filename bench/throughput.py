@@ -1,4 +1,4 @@
-"""Actions per second and reaction times of the bot beside a bare aiogram echo bot.
+"""Actions per second and reaction times of the bot beside an aiogram echo bot.
 
 Run: .venv/bin/python -m bench.throughput [--users 50] [--seconds 10 | --actions N]
      [--database sqlite|postgres|both] [--database-url URL]

@@ -1,4 +1,4 @@
-"""Answers per second of the work loop beside a bare aiogram echo bot, through the stand-in.
+"""Answers per second of the work loop beside an aiogram echo bot, through the stand-in.
 
 Run: .venv/bin/python -m bench.work_throughput [--users 50] [--items 5000]
      [--seconds 10 | --answers N] [--database sqlite|postgres|both] [--postgres-url URL]
