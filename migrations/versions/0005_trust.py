@@ -34,9 +34,7 @@ def upgrade() -> None:
         )
         batch.create_check_constraint("uses_not_negative", "uses >= 0")
         batch.create_check_constraint("max_uses_positive", "max_uses IS NULL OR max_uses > 0")
-        batch.create_check_constraint(
-            "uses_within_limit", "max_uses IS NULL OR uses <= max_uses"
-        )
+        batch.create_check_constraint("uses_within_limit", "max_uses IS NULL OR uses <= max_uses")
     with op.batch_alter_table("users") as batch:
         batch.alter_column(
             "display_name",
