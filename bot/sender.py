@@ -176,7 +176,8 @@ class OutboxSender:
         return self._in_flight
 
     def wake(self) -> None:
-        """Look for rows now rather than at the next poll (after enqueueing many)."""
+        """Look for rows now rather than at the next poll or the next row's time (after
+        enqueueing rows due now)."""
         self._wake.set()
 
     def start(self) -> None:
@@ -279,17 +280,29 @@ class OutboxSender:
                 lambda: asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
             )
             return True
+        self._wake.clear()  # before looking: a row enqueued from here on wakes the wait below
         due = await outbox_claims.next_due(self.sessions, self.gate)
         if due is None:
             if self._until_empty:
                 return False
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await self._rest(lambda: asyncio.wait_for(self._wake.wait(), POLL_SECONDS))
             return False
         wait = (due - self.clock.now()).total_seconds()
-        await self._rest(lambda: self.sleep(min(max(wait, 0.001), POLL_SECONDS)))
+        await self._rest(lambda: self._sleep_unless_woken(min(max(wait, 0.001), POLL_SECONDS)))
         return True
+
+    async def _sleep_unless_woken(self, seconds: float) -> None:
+        """Wait for the next row that is due later, or less: `wake` says one is due now."""
+        waits = {
+            asyncio.ensure_future(self.sleep(seconds)),
+            asyncio.ensure_future(self._wake.wait()),
+        }
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
 
     async def _rest(self, wait: Callable[[], Awaitable[object]]) -> None:
         """Wait where `stop` may cancel the loop (never inside a database statement)."""

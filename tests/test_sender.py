@@ -147,6 +147,23 @@ async def test_one_chat_gets_a_message_a_second(strict_chats: Rig) -> None:
     assert 4 <= rig.time.elapsed <= 5
 
 
+async def test_a_message_for_later_goes_at_its_time_not_before(rig: Rig) -> None:
+    await add_people(rig.runtime.sessions, rig.server, [1600], rig.time.clock.now())
+    async with rig.runtime.sessions() as session:
+        later = rig.time.clock.now() + timedelta(seconds=30)
+        await outbox.enqueue(
+            session, chat_id=1600, kind="notice", text="good morning", now=later, not_before=later
+        )
+        await session.commit()
+
+    await rig.drain()
+
+    [call] = rig.log.calls
+    assert call.at >= later.timestamp()
+    assert call.at - later.timestamp() <= 1  # and not long after
+    assert received(rig.server, 1600) == ["good morning"]
+
+
 async def test_a_429_is_waited_out_as_telegram_asks(slow_telegram: Rig) -> None:
     rig = slow_telegram
     people = list(range(2000, 2060))

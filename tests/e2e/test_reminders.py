@@ -4,13 +4,12 @@ with lesson reminders switched off in Settings, none comes."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from bot.app import Runtime
+from bot.app import PollingBot, Runtime
 from bot.reminder_job import run_reminders
 from core.i18n import format_time, use_locale
 from core.outbox import OutboxMessage
@@ -36,7 +35,7 @@ async def reminders_sent(rt: Runtime, user_id: int) -> list[OutboxMessage]:
 
 @pytest.mark.parametrize("locale", ["ar", "fa_AF", "uk", "en"])
 async def test_a_reminder_waits_for_the_end_of_quiet_hours_in_kabul(
-    onboard: Onboard, runtime: Runtime, locale: str
+    onboard: Onboard, runtime: Runtime, polling: PollingBot, locale: str
 ) -> None:
     user = await onboard(600, locale)
     await user.send("/start")
@@ -65,10 +64,12 @@ async def test_a_reminder_waits_for_the_end_of_quiet_hours_in_kabul(
     assert await job(runtime) == 0
     [row] = await reminders_sent(runtime, 600)
     assert row.not_before.astimezone(KABUL).replace(tzinfo=None) == datetime(2026, 11, 24, 7)
-    await asyncio.sleep(1.5)  # the sender looks, and leaves it: Kabul is asleep
+    # Kabul is asleep: the sender keeps it until then (tests/test_sender.py, not_before).
     assert len(user.messages) == before
 
     runtime.clock.advance(timedelta(hours=7, minutes=31))  # 07:01 in Kabul
+    assert polling.sender is not None
+    polling.sender.wake()  # the clock moved under it: look now, not at the next poll
     with use_locale(locale):
         hint = settings_hint()
     arrived = await user.wait_for(lambda m: hint in (m.text or ""))
