@@ -109,9 +109,7 @@ def test_a_signed_amount_keeps_its_sign_against_the_number(locale: str) -> None:
 def test_plus_written_in_the_training_pay_message(locale: str) -> None:
     """handlers/practice.py writes "{amount} training pay" with the signed amount."""
     with use_locale(locale):
-        message = translated("{amount} training pay").format(
-            amount=format_signed_money(40, "USD")
-        )
+        message = translated("{amount} training pay").format(amount=format_signed_money(40, "USD"))
     assert SIGNED[locale] in shown(message)
 
 

@@ -90,9 +90,10 @@ async def test_an_invite_expires_after_its_lifetime(runtime: Runtime, clock: Man
     clock.advance(timedelta(hours=2))
     async with runtime.sessions() as session:
         check = await accounts.check_invite(session, code, clock)
-        assert check.problem == accounts.EXPIRED and await accounts.find_invite(
-            session, code, clock
-        ) is None
+        assert (
+            check.problem == accounts.EXPIRED
+            and await accounts.find_invite(session, code, clock) is None
+        )
     member, joined = await _consent(runtime, 8, code)
     assert joined is None and member.cohort_id is None  # still a member, in no group
     assert await _uses(runtime, code) == 1

@@ -30,9 +30,7 @@ async def standin() -> AsyncIterator[StandIn]:
 
 @pytest.fixture
 async def polling(runtime: Runtime, standin: StandIn) -> AsyncIterator[PollingBot]:
-    bot = PollingBot(
-        runtime, TOKEN, standin.api_base, on_handled=standin.handled_reporter(TOKEN)
-    )
+    bot = PollingBot(runtime, TOKEN, standin.api_base, on_handled=standin.handled_reporter(TOKEN))
     await bot.start()
     yield bot
     await bot.stop()

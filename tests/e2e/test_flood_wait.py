@@ -39,9 +39,7 @@ async def test_bot_waits_out_a_flood_limit_and_the_user_gets_every_message(
 ) -> None:
     server, time = strict_standin
     runtime.sleep = time.sleep
-    polling = PollingBot(
-        runtime, TOKEN, server.api_base, on_handled=server.handled_reporter(TOKEN)
-    )
+    polling = PollingBot(runtime, TOKEN, server.api_base, on_handled=server.handled_reporter(TOKEN))
     await polling.start()
     try:
         user = server.user(60, language_code="uk")

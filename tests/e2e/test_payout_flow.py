@@ -163,9 +163,7 @@ async def test_a_coordinator_marks_one_payout_failed_with_a_reason(
     runtime.clock.advance(timedelta(seconds=2))
     await worker.wait_for(lambda m: m.text == failed)
     await worker.send("/earnings")
-    assert line("ar", "Available: {amount}", amount=format_money(600, "USD", "ar")) in shown(
-        worker
-    )
+    assert line("ar", "Available: {amount}", amount=format_money(600, "USD", "ar")) in shown(worker)
 
 
 async def test_a_coordinator_accepts_pending_pay_before_the_review_window_ends(

@@ -94,9 +94,7 @@ async def test_webhook_a_redelivered_update_is_acted_on_once(
     await asyncio.sleep(0)  # let a (wrongly) scheduled handling run before we look
     async with runtime.sessions() as session:
         pending = await session.scalar(
-            select(func.count())
-            .select_from(InboxUpdate)
-            .where(InboxUpdate.status == "pending")
+            select(func.count()).select_from(InboxUpdate).where(InboxUpdate.status == "pending")
         )
     assert pending == 0
     assert await _count(runtime, Invite) == 1

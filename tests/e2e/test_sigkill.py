@@ -32,11 +32,7 @@ OUR_SETTINGS = ("WEBHOOK_", "BOT_", "DATABASE_", "REDIS_", "TELEGRAM_", "ENCRYPT
 
 
 def _start_bot(standin: StandIn, database_url: str, log: Path) -> subprocess.Popen[bytes]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(OUR_SETTINGS)
-    }
+    env = {key: value for key, value in os.environ.items() if not key.startswith(OUR_SETTINGS)}
     env.update(
         BOT_TOKEN=TOKEN,
         TELEGRAM_API_BASE=standin.api_base,

@@ -58,12 +58,16 @@ async def test_an_admin_removed_from_admin_ids_loses_the_role_at_restart_defect_
     async with runtime.sessions() as session:
         assert (await session.get(User, 900)).role == "member"
         synced = (
-            await session.execute(
-                select(AuditEntry.detail).where(
-                    AuditEntry.action == "role_sync", AuditEntry.object == "user:900"
+            (
+                await session.execute(
+                    select(AuditEntry.detail).where(
+                        AuditEntry.action == "role_sync", AuditEntry.object == "user:900"
+                    )
                 )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     assert synced == ["member->admin", "admin->member"]  # at consent, then at the restart
 
     runtime.settings = load_settings(
@@ -214,6 +218,8 @@ async def test_admins_read_the_audit_log_coordinators_cannot(
         "role_sync",
     ]
     assert "22/11/2026" in lines[1] or "11/22/26" in lines[1]
+
+
 async def test_a_link_that_no_longer_works_says_why_in_the_users_language(
     onboard: Onboard, runtime: Runtime, clock: ManualClock, standin: object
 ) -> None:
