@@ -14,7 +14,7 @@ from aiogram.filters import Filter, StateFilter
 from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, TelegramObject
-from magic_filter import MagicFilter
+from aiogram.utils.magic_filter import MagicFilter
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
