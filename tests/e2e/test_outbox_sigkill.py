@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -21,11 +19,12 @@ from core.clock import SystemClock
 from standin.chat import Event
 from standin.ratelimit import RateLimits
 from standin.server import StandIn
+from tests import bot_process
+from tests.bot_process import BotProcess
 from tests.conftest import TEST_ENCRYPTION_KEY
 from tests.e2e.conftest import TOKEN
 from tests.outbox_helpers import ANNOUNCEMENT, add_people, enqueue_broadcast, states
 
-ROOT = Path(__file__).resolve().parents[2]
 PEOPLE = 2000
 BLOCKED_EVERY = 20
 RATE = 600  # messages a second, the stand-in's global limit raised to match
@@ -36,7 +35,7 @@ DEADLINE = 120.0
 OUR_SETTINGS = ("WEBHOOK_", "BOT_", "DATABASE_", "REDIS_", "TELEGRAM_", "ENCRYPTION_", "OUTBOX_")
 
 
-def _start_bot(standin: StandIn, database_url: str, log: Path) -> subprocess.Popen[bytes]:
+def _start_bot(standin: StandIn, database_url: str, log: Path) -> BotProcess:
     env = {key: value for key, value in os.environ.items() if not key.startswith(OUR_SETTINGS)}
     env.update(
         BOT_TOKEN=TOKEN,
@@ -47,13 +46,7 @@ def _start_bot(standin: StandIn, database_url: str, log: Path) -> subprocess.Pop
         OUTBOX_CONCURRENCY=str(CONCURRENCY),
         OUTBOX_CLAIM_TIMEOUT_SECONDS=str(CLAIM_TIMEOUT),
     )
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
+    return bot_process.start(["run"], env, log)
 
 
 @pytest.fixture
@@ -71,7 +64,7 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-async def _until(condition: Callable[[], bool], process: subprocess.Popen[bytes]) -> None:
+async def _until(condition: Callable[[], bool], process: BotProcess) -> None:
     """Poll until the condition holds, the deadline passes or the bot has exited."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + DEADLINE
@@ -102,7 +95,7 @@ async def test_sigkill_mid_broadcast_every_message_arrives_at_most_the_window_tw
     server.add_listener(heard)
     log = tmp_path / "bot.log"
     first = _start_bot(server, database_url, log)
-    second: subprocess.Popen[bytes] | None = None
+    second: BotProcess | None = None
     try:
         await _until(lambda: sum(copies.values()) >= KILL_AFTER, first)
         first.send_signal(signal.SIGKILL)

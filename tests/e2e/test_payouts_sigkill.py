@@ -10,8 +10,6 @@ import csv
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -23,9 +21,10 @@ from people.models import User
 from tasks.ledger import AVAILABLE, IN_PAYOUT
 from tasks.models import LedgerEntry
 from tasks.payout_models import Payout, PayoutMethod
+from tests import bot_process
+from tests.bot_process import BotProcess
 from tests.conftest import TEST_ENCRYPTION_KEY
 
-ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 300
 FIRST = 10_000
 OUR_SETTINGS = ("WEBHOOK_", "BOT_", "DATABASE_", "REDIS_", "TELEGRAM_", "ENCRYPTION_", "PAYOUT")
@@ -35,16 +34,10 @@ def amount_of(user_id: int) -> int:
     return 500 + user_id % 97
 
 
-def _run(database_url: str, out: Path, log: Path) -> subprocess.Popen[bytes]:
+def _run(database_url: str, out: Path, log: Path) -> BotProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(OUR_SETTINGS)}
     env.update(DATABASE_URL=database_url, ENCRYPTION_KEYS=TEST_ENCRYPTION_KEY)
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "payouts", "run", "--out", str(out), "--by", "test"],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
+    return bot_process.start(["payouts", "run", "--out", str(out), "--by", "test"], env, log)
 
 
 async def _seed(rt: Runtime) -> None:

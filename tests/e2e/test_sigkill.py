@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,17 +19,18 @@ from core import db
 from people.models import Cohort, Invite, Organisation, Role, User
 from standin.client import SimUser
 from standin.server import StandIn
+from tests import bot_process
+from tests.bot_process import BotProcess
 from tests.conftest import TEST_ENCRYPTION_KEY
 from tests.e2e.conftest import TOKEN
 
-ROOT = Path(__file__).resolve().parents[2]
 COORDINATORS = (501, 502, 503, 504)
 PER_USER = 5  # 4 users x 5 = 20 updates
 DEADLINE = 60.0
 OUR_SETTINGS = ("WEBHOOK_", "BOT_", "DATABASE_", "REDIS_", "TELEGRAM_", "ENCRYPTION_")
 
 
-def _start_bot(standin: StandIn, database_url: str, log: Path) -> subprocess.Popen[bytes]:
+def _start_bot(standin: StandIn, database_url: str, log: Path) -> BotProcess:
     env = {key: value for key, value in os.environ.items() if not key.startswith(OUR_SETTINGS)}
     env.update(
         BOT_TOKEN=TOKEN,
@@ -39,13 +38,7 @@ def _start_bot(standin: StandIn, database_url: str, log: Path) -> subprocess.Pop
         DATABASE_URL=database_url,
         ENCRYPTION_KEYS=TEST_ENCRYPTION_KEY,
     )
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
+    return bot_process.start(["run"], env, log)
 
 
 async def _seed(engine: AsyncEngine) -> None:
@@ -73,9 +66,7 @@ async def _count(engine: AsyncEngine, model: type) -> int:
         return (await session.execute(select(func.count()).select_from(model))).scalar_one()
 
 
-async def _until(
-    engine: AsyncEngine, model: type, at_least: int, process: subprocess.Popen[bytes]
-) -> int:
+async def _until(engine: AsyncEngine, model: type, at_least: int, process: BotProcess) -> int:
     """Poll the database until `at_least` rows (or the deadline, or the bot has exited)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + DEADLINE
@@ -102,7 +93,7 @@ async def test_sigkill_mid_burst_loses_nothing_and_repeats_nothing(
         user.timeout = DEADLINE  # a cold subprocess start on a busy machine
     log = tmp_path / "bot.log"
     first = _start_bot(standin, database_url, log)
-    second: subprocess.Popen[bytes] | None = None
+    second: BotProcess | None = None
     try:
         wave = [
             await user.send_later(f"/cohort_new T{user.id}-{n}")
