@@ -239,7 +239,9 @@ async def test_forged_buttons_reach_no_one_outside_the_organisation(
     for _ in range(3):
         await hope.press("⏭ Skip this language")
     await hope.press("No photo")
-    await hope.press("📤 Send now")
+    # Later, not now: the rows wait whatever the machine's speed (the sender runs beside).
+    await hope.press("🕒 Send later")
+    await hope.send("2026-11-22 18:30")
     await hope.press("✅ Yes, send")
     [bid] = {row.broadcast_id for row in (await _rows(runtime)).values()}
     await dawn.press_data(BroadcastStep(b=bid, do="cancel_ok").pack(), screen)
@@ -265,6 +267,8 @@ async def test_the_status_loop_keeps_the_count_up_to_date(
     for _ in range(3):
         await coordinator.press("⏭ Skip this language")
     await coordinator.press("No photo")
+    assert polling.sender is not None
+    await polling.sender.stop()  # this test marks the rows itself, in its own order
     await coordinator.press("📤 Send now")
     await coordinator.press("✅ Yes, send")
     assert polling.bot is not None
