@@ -19,7 +19,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 _forkserver = multiprocessing.get_context("forkserver")
-_forkserver.set_forkserver_preload(["bot.cli"])
+# Everything `run` and `payouts run` import, not only the command line: `bot.cli` imports the
+# rest (aiogram, about four seconds of CPU) inside the command, so in each child.
+_forkserver.set_forkserver_preload(
+    [
+        "bot.cli",
+        "bot.app",
+        "bot.schema",
+        "bot.logs",
+        "bot.payouts_cli",
+        "bot.payout_job",
+        "handlers",
+    ]
+)
 
 
 def _child(argv: list[str], env: dict[str, str], log: str) -> None:
