@@ -26,6 +26,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bench.cpu_meter import CpuMeter, CpuSample
 from bench.echo_bot import BACK, NEXT, EchoBot
 from bot.app import PollingBot, Runtime
 from bot.settings import load_settings
@@ -50,6 +51,12 @@ class Result:
     latencies: list[float]  # seconds, one per press
     elapsed: float  # seconds of the measured period
     failures: int
+    cpu: CpuSample | None = None  # where the measured period's CPU went
+
+    def cpu_ms(self) -> tuple[float, float, float]:
+        """CPU milliseconds per action: (the process, the database layer, sqlite3 within it)."""
+        nothing = (float("nan"),) * 3
+        return self.cpu.per(self.actions) if self.cpu else nothing  # type: ignore[return-value]
 
     @property
     def actions(self) -> int:
@@ -108,9 +115,10 @@ async def press_at_once(users: list[SimUser], labels: tuple[str, str], load: Loa
             latencies.append(time.perf_counter() - before)
             turn += 1
 
-    await asyncio.gather(*(one_user(user) for user in users))
+    with CpuMeter().measuring() as cpu:
+        await asyncio.gather(*(one_user(user) for user in users))
     elapsed = time.perf_counter() - started
-    return Result("", "", len(users), latencies, elapsed, failures)
+    return Result("", "", len(users), latencies, elapsed, failures, cpu[0])
 
 
 async def warm_up(users: list[SimUser], labels: tuple[str, str]) -> None:
@@ -243,10 +251,24 @@ async def postgres_database(server_url: str) -> AsyncIterator[str]:
 
 def table(results: list[Result], echo: Result, noun: str = "actions") -> str:
     """The results beside the echo bot's; `noun` names what was counted (actions, answers)."""
-    header = ("bot", "database", "users", noun, f"{noun}/s", "p50 ms", "p99 ms", "vs echo")
+    header = (
+        "bot",
+        "database",
+        "users",
+        noun,
+        f"{noun}/s",
+        "p50 ms",
+        "p99 ms",
+        "vs echo",
+        "CPU ms",
+        "db ms",
+        "sqlite ms",
+    )
     rows = [header]
     for result in results:
         ratio = result.rate / echo.rate if echo.rate else float("nan")
+        cpu, database, sqlite = result.cpu_ms()
+        on_sqlite = result.database == "sqlite"
         rows.append(
             (
                 result.bot,
@@ -257,6 +279,9 @@ def table(results: list[Result], echo: Result, noun: str = "actions") -> str:
                 f"{result.percentile(0.50):.0f}",
                 f"{result.percentile(0.99):.0f}",
                 f"{ratio:.2f}",
+                f"{cpu:.2f}",
+                f"{database:.2f}" if on_sqlite else "-",
+                f"{sqlite:.2f}" if on_sqlite else "-",
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
@@ -266,6 +291,28 @@ def table(results: list[Result], echo: Result, noun: str = "actions") -> str:
     ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)
+
+
+def cpu_lines(results: list[Result], echo: Result, noun: str = "action") -> list[str]:
+    """What the CPU columns mean, and the most a free database layer could give."""
+    lines = [
+        f"CPU ms: CPU of the whole process (bot, stand-in, simulated users) per {noun}; "
+        "db ms: the part inside SQLAlchemy and SQLite; sqlite ms: SQLite's own part of that "
+        "(both measured on SQLite only, bench/cpu_meter.py).",
+    ]
+    echo_cpu = echo.cpu_ms()[0]
+    for result in results:
+        cpu, database, sqlite = result.cpu_ms()
+        if result.database != "sqlite" or not cpu > database > sqlite > 0:
+            continue
+        lines.append(
+            f"Rafiq on sqlite: {cpu - database:.2f} ms per {noun} outside the database layer, "
+            f"against the echo bot's {echo_cpu:.2f} ms for everything: at most "
+            f"{echo_cpu / (cpu - database):.2f} of its rate if the database layer cost nothing, "
+            f"{echo_cpu / (cpu - database + sqlite):.2f} if SQLAlchemy cost nothing and SQLite "
+            "stayed."
+        )
+    return lines
 
 
 async def measure(
@@ -296,6 +343,8 @@ def report(results: list[Result], load: Load) -> str:
         "Reaction: from the press until the bot reports the update handled (bench/README.md).",
         "",
         table(results, echo),
+        "",
+        *cpu_lines(results[1:], echo),
     ]
     failed = sum(r.failures for r in results)
     if failed:

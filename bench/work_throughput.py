@@ -29,9 +29,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, insert, select
 
+from bench.cpu_meter import CpuMeter, CpuSample
 from bench.throughput import (
     Load,
     Result,
+    cpu_lines,
     make_users,
     postgres_database,
     run_echo,
@@ -141,6 +143,7 @@ class Counts:
     stale: int = 0  # after an answer the same assignment was still on the card
     finished: int = 0  # workers who found no item left
     latencies: list[float] = field(default_factory=list)
+    cpu: CpuSample | None = None  # where the measured period's CPU went
 
 
 def card_button(user: SimUser) -> tuple[int, str, str] | None:
@@ -199,7 +202,9 @@ async def answer_at_once(users: list[SimUser], load: Load) -> tuple[Counts, floa
                 print(f"  press failed for {user!r}: {type(error).__name__}: {error}")
                 return
 
-    await asyncio.gather(*(one(user) for user in users))
+    with CpuMeter().measuring() as cpu:
+        await asyncio.gather(*(one(user) for user in users))
+    counts.cpu = cpu[0]
     return counts, time.perf_counter() - started, failures
 
 
@@ -244,7 +249,7 @@ async def run_bot(database: str, url: str, load: Load, items: int) -> WorkResult
         await polling.stop()
         await standin.stop()
         await runtime.close()
-    result = Result("Rafiq", database, load.users, counts.latencies, elapsed, failures)
+    result = Result("Rafiq", database, load.users, counts.latencies, elapsed, failures, counts.cpu)
     return WorkResult(result, counts, stored)
 
 
@@ -265,6 +270,8 @@ def report(echo: Result, results: list[WorkResult], load: Load, items: int) -> s
         "Goals: answers/s at least half the echo bot's actions/s; p99 under 300 ms.",
         "",
         table(results, echo),
+        "",
+        *cpu_lines([r.result for r in results], echo, noun="answer"),
         "",
     ]
     for r in results:

@@ -27,12 +27,22 @@ def test_throughput_benchmark_prints_both_bots(capsys: pytest.CaptureFixture[str
         "ms",
         "vs",
         "echo",
+        "CPU",
+        "ms",
+        "db",
+        "ms",
+        "sqlite",
+        "ms",
     ]
     echo = next(line.split() for line in lines if line.strip().startswith("aiogram echo"))
     rafiq = next(line.split() for line in lines if line.strip().startswith("Rafiq"))
     assert echo[2:5] == ["-", "3", "6"]  # database, users, presses answered
-    assert echo[-1] == "1.00"
+    assert echo[8] == "1.00"
+    assert echo[10:] == ["-", "-"]  # the echo bot has no database
     assert rafiq[:4] == ["Rafiq", "sqlite", "3", "6"]
     assert float(rafiq[4]) > 0  # actions/s
     assert float(rafiq[5]) <= float(rafiq[6])  # p50 <= p99
     assert float(rafiq[7]) > 0  # ratio to the echo bot
+    cpu, database, sqlite = (float(cell) for cell in rafiq[8:11])
+    assert cpu > database > sqlite > 0  # SQLite's part is inside the database layer's
+    assert "at most" in out and "if the database layer cost nothing" in out

@@ -20,6 +20,8 @@ def test_work_throughput_answers_items_and_stores_every_answer(
     rafiq = next(line.split() for line in lines if line.strip().startswith("Rafiq  "))
     assert rafiq[:4] == ["Rafiq", "sqlite", "3", "9"]  # bot, database, workers, answers
     assert float(rafiq[4]) > 0 and float(rafiq[5]) <= float(rafiq[6])
+    cpu, database, sqlite = (float(cell) for cell in rafiq[8:11])
+    assert cpu > database > sqlite > 0  # CPU per answer, the database layer's, SQLite's
     assert "Rafiq on sqlite: 9 answers pressed, 9 stored as answered" in out
     assert "0 answers left the same card" in out
 
