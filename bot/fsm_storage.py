@@ -37,6 +37,7 @@ class FsmState(SQLModel, table=True):
 
 
 _READ = select(FsmState.state, FsmState.data).where(FsmState.key == bindparam("key"))
+_MEMO = "fsm"
 
 
 class DatabaseStorage(BaseStorage):
@@ -61,6 +62,11 @@ class DatabaseStorage(BaseStorage):
             row = await self._row(session, key)
             state = values.get("state", row.state if row else None)
             data = values.get("data", row.data if row else None)
+            work = unit_of_work.current.get()
+            if work is not None:
+                work.memo[(_MEMO, self.keys.build(key))] = (
+                    None if state is None and not data else (state, data)
+                )
             if state is None and not data:
                 if row is not None:
                     await session.delete(row)
@@ -77,10 +83,18 @@ class DatabaseStorage(BaseStorage):
         await self._write(key, state=value)
 
     async def _read(self, key: StorageKey) -> tuple[str | None, str | None] | None:
-        """(state, data) as stored: one Core statement, as aiogram reads it for every update."""
+        """(state, data) as stored: one Core statement, as aiogram reads it for every update;
+        read again in the same update (a handler's get_data), it comes from the update's memo."""
+        work = unit_of_work.current.get()
+        memo_key = (_MEMO, self.keys.build(key))
+        if work is not None and memo_key in work.memo:
+            return work.memo[memo_key]  # type: ignore[return-value]
         async with self._session() as session:
-            row = (await db.run(session, _READ, {"key": self.keys.build(key)})).first()
-            return (row[0], row[1]) if row is not None else None
+            row = (await db.run(session, _READ, {"key": memo_key[1]})).first()
+        found = (row[0], row[1]) if row is not None else None
+        if work is not None:
+            work.memo[memo_key] = found
+        return found
 
     async def get_state(self, key: StorageKey) -> str | None:
         found = await self._read(key)

@@ -48,6 +48,9 @@ class UnitOfWork:
         self.committed = False
         self._flushed_after_commit = False
         self._after_reply: list[Step] = []
+        # What the update read that only it changes while it runs (its conversation's FSM
+        # state), so that a second read costs no statement; the writer keeps it current.
+        self.memo: dict[object, object] = {}
         session.sync_session.info[_KEY] = self
 
     def _on_flush(self) -> None:
@@ -126,6 +129,7 @@ class UnitOfWork:
         return result
 
     async def rollback(self) -> None:
+        self.memo.clear()
         try:
             await self.session.rollback()
         finally:

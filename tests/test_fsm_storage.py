@@ -9,7 +9,7 @@ import uuid
 import pytest
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.app import Runtime
 from bot.fsm_storage import DatabaseStorage, FsmState, build_storage
@@ -61,6 +61,40 @@ async def test_inside_an_update_the_state_commits_or_rolls_back_with_the_update(
         finally:
             unit_of_work.current.reset(token)
     assert await storage.get_state(KEY) == "Certificate:name"
+
+
+async def test_an_update_reads_its_state_once_and_then_sees_its_own_writes(
+    runtime: Runtime,
+) -> None:
+    storage = DatabaseStorage(runtime.sessions)
+    await storage.set_state(KEY, "Certificate:name")
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement: str, *_args) -> None:  # type: ignore[no-untyped-def]
+        if "fsm_states" in statement:
+            statements.append(statement.split()[0])
+
+    event.listen(runtime.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with runtime.sessions() as session:
+            work = UnitOfWork(session)
+            token = unit_of_work.current.set(work)
+            try:
+                assert await storage.get_state(KEY) == "Certificate:name"
+                assert await storage.get_data(KEY) == {}
+                assert statements == ["SELECT"]  # the second read came from the update's memo
+                await storage.update_data(KEY, {"place": "course:basics"})
+                await storage.set_state(KEY, None)
+                assert await storage.get_state(KEY) is None
+                assert await storage.get_data(KEY) == {"place": "course:basics"}
+                await work.finish()
+            finally:
+                unit_of_work.current.reset(token)
+    finally:
+        event.remove(runtime.engine.sync_engine, "before_cursor_execute", count)
+    fresh = DatabaseStorage(runtime.sessions)
+    assert await fresh.get_state(KEY) is None
+    assert await fresh.get_data(KEY) == {"place": "course:basics"}
 
 
 def _redis_answers() -> bool:
