@@ -52,5 +52,5 @@ def build_router() -> Router:
         fallback.router,
         membership.router,
     ):
-        root.include_router(routes.build())
+        routes.register_on(root)
     return root

@@ -1,7 +1,10 @@
-"""Handlers are declared once at import; each dispatcher gets fresh aiogram routers.
+"""Handlers are declared once at import; each dispatcher gets a fresh aiogram router.
 
 aiogram attaches a Router to one parent only, and the bot builds a new dispatcher on every
-(re)start, so modules declare their handlers on `Routes` and `build()` makes the Router.
+(re)start, so modules declare their handlers on `Routes`, and `register_on` adds them to the one
+router the dispatcher gets. One router, not one per module: aiogram walks a router tree for every
+update (wrapping each router's middlewares, checking its filters) and builds some thirty event
+observers for every Router it makes.
 """
 
 from __future__ import annotations
@@ -76,11 +79,11 @@ class Routes:
     def my_chat_member(self, *filters: Any) -> Callable[[Handler], Handler]:
         return self._decorator("my_chat_member", filters)
 
-    def build(self) -> Router:
-        router = Router(name=self.name)
-        for flt in self.filters:
-            router.message.filter(on_the_loop(flt))
-            router.callback_query.filter(on_the_loop(flt))
+    def register_on(self, router: Router) -> None:
+        """Add the handlers to `router`, in order, each with its own filters and then the
+        module's (for messages and button presses): the same matches as a router of the module
+        whose filters come first, with a press for another module's button turned away by its
+        prefix before any role is looked at."""
         for event, handler, filters in self._handlers:
-            getattr(router, event).register(handler, *map(on_the_loop, filters))
-        return router
+            module = self.filters if event in ("message", "callback_query") else ()
+            getattr(router, event).register(handler, *map(on_the_loop, (*filters, *module)))
