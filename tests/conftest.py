@@ -13,11 +13,14 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import ssl
+import types
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from aiogram.client.session import aiohttp as aiogram_aiohttp
 from aiogram.client.session.aiohttp import AiohttpSession
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -109,6 +112,25 @@ def _no_tls_grace_on_loopback() -> Iterator[None]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(AiohttpSession, "close", close)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_tls_context_per_test_process() -> Iterator[None]:
+    """Every aiogram Bot builds a TLS context from certifi's bundle (~30 ms of CPU here), and a
+    bot started in a test builds two (its own and the outbox sender's). Tests talk plain HTTP to
+    the stand-in and never use it; one context, built once, serves them all."""
+    contexts: dict[tuple[object, ...], ssl.SSLContext] = {}
+
+    def create_default_context(*args: object, **kwargs: object) -> ssl.SSLContext:
+        key = (*args, *sorted(kwargs.items()))
+        if key not in contexts:
+            contexts[key] = ssl.create_default_context(*args, **kwargs)  # type: ignore[arg-type]
+        return contexts[key]
+
+    shim = types.SimpleNamespace(create_default_context=create_default_context)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(aiogram_aiohttp, "ssl", shim)
         yield
 
 
