@@ -27,7 +27,7 @@ from bot.receiving import poll, webhook_handler
 from bot.scheduler import Scheduler
 from bot.sender import OutboxSender, SenderConfig, build_sender_bot
 from bot.settings import Settings
-from core import crypto, db
+from core import crypto, db, outbox
 from core.clock import Clock, SystemClock
 from core.pseudonym import pseudonym
 from courses.library import CourseLibrary, load_library
@@ -149,12 +149,14 @@ def start_sender(runtime: Runtime, token: str, api_base: str | None) -> OutboxSe
         sleep=runtime.sleep,
     )
     sender.start()
+    sender.stop_listening = outbox.on_commit(runtime.engine, sender.wake)
     return sender
 
 
 async def stop_sender(sender: OutboxSender | None) -> None:
     """Stop claiming, let what is under way be marked, close the sender's connection."""
     if sender is not None:
+        sender.stop_listening()
         await sender.stop()
         await sender.bot.session.close()
 

@@ -163,6 +163,7 @@ class OutboxSender:
         self._marks = outbox_claims.Marks(sessions, gate)
         self._in_flight: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
+        self.stop_listening: Callable[[], None] = lambda: None  # for rows committed elsewhere
         self._looked_after: datetime | None = None
         self._pruned: datetime | None = None
         self._task: asyncio.Task[None] | None = None
@@ -174,6 +175,11 @@ class OutboxSender:
     def in_flight(self) -> set[asyncio.Task[None]]:
         """The sends under way (each a claimed row not yet marked)."""
         return self._in_flight
+
+    @property
+    def resting(self) -> bool:
+        """Waiting for rows or for their time, not in a database statement."""
+        return self._resting
 
     def wake(self) -> None:
         """Look for rows now rather than at the next poll or the next row's time (after

@@ -12,6 +12,8 @@ Nothing here commits.
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -24,9 +26,12 @@ from sqlalchemy import (
     Index,
     Text,
     UniqueConstraint,
+    event,
 )
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
 
 from core.dbtypes import UTCDateTime
@@ -112,10 +117,42 @@ async def enqueue(
     if dedup_key is None:
         session.add(message)
         await session.flush()
-        return message
-    try:
-        async with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
-        return None
+    else:
+        try:
+            async with session.begin_nested():
+                session.add(message)
+        except IntegrityError:
+            return None
+    rows_queued(session)
     return message
+
+
+def rows_queued(session: AsyncSession) -> None:
+    """Rows were written to the outbox in this transaction: its commit wakes the sender."""
+    session.sync_session.info[_QUEUED] = True
+
+
+_QUEUED = "outbox_queued"
+_listeners: weakref.WeakKeyDictionary[Engine, list[Callable[[], None]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def on_commit(engine: AsyncEngine, listener: Callable[[], None]) -> Callable[[], None]:
+    """Call `listener` each time a transaction that enqueued rows commits on `engine` (the sender
+    looks at once instead of at its next poll); returns the call that stops it."""
+    listeners = _listeners.setdefault(engine.sync_engine, [])
+    listeners.append(listener)
+    return lambda: listeners.remove(listener)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.info.pop(_QUEUED, False) and isinstance(session.bind, Engine):
+        for listener in tuple(_listeners.get(session.bind, ())):
+            listener()
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_QUEUED, None)

@@ -233,6 +233,8 @@ async def expand(session: AsyncSession, broadcast: Broadcast, now: datetime) -> 
     statement = _insert(session)
     for start_at in range(0, len(rows), CHUNK):
         await session.execute(statement, rows[start_at : start_at + CHUNK])
+    if rows:
+        outbox.rows_queued(session)
     broadcast.recipients = (
         await session.scalar(select(func.count()).where(OutboxMessage.broadcast_id == broadcast.id))
         or 0

@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import select
 
 from bot import outbox_claims
-from bot.app import Runtime
+from bot import sender as sender_module
+from bot.app import Runtime, start_sender, stop_sender
 from bot.pacing import Pace
 from bot.sender import OutboxSender, SenderConfig, build_sender_bot, prune_outbox
 from core import db, outbox
@@ -130,6 +131,41 @@ async def test_limits_are_kept_and_everyone_gets_their_message_once(rig: Rig) ->
     assert await states(rig.runtime.sessions) == {"sent": 120}
     assert all(r.attempts == 1 and r.telegram_message_id for r in await rig.rows())
     assert (120 - 2) / 29 <= rig.time.elapsed <= 120 / 29 * 1.05  # 29 a second
+
+
+async def test_a_committed_notice_wakes_the_running_sender_at_once(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sender's idle poll is an hour here: only the commit's doorbell can bring the notice
+    within the stand-in user's five seconds. A rolled-back notice rings nothing."""
+    monkeypatch.setattr(sender_module, "POLL_SECONDS", 3600.0)
+    await add_people(rig.runtime.sessions, rig.server, [7], rig.time.clock.now())
+    sender = start_sender(rig.runtime, TOKEN, rig.server.api_base)
+    woken: list[bool] = []
+    stop_counting = outbox.on_commit(rig.runtime.engine, lambda: woken.append(True))
+    try:
+        async with asyncio.timeout(5):
+            while not sender.resting:  # noqa: ASYNC110 - it has looked, found nothing, waits
+                await asyncio.sleep(0)
+        async with rig.runtime.sessions() as session:
+            await outbox.enqueue(
+                session, chat_id=7, kind="notice", text="dropped", now=rig.time.clock.now()
+            )
+            await session.rollback()
+            await outbox.enqueue(
+                session,
+                chat_id=7,
+                kind="notice",
+                text="Your payout is on its way",
+                now=rig.time.clock.now(),
+            )
+            await session.commit()
+        await rig.server.user(7).wait_for(lambda m: m.text == "Your payout is on its way")
+        assert woken == [True]
+    finally:
+        stop_counting()
+        await stop_sender(sender)
+    assert received(rig.server, 7) == ["Your payout is on its way"]
 
 
 async def test_one_chat_gets_a_message_a_second(strict_chats: Rig) -> None:

@@ -122,9 +122,7 @@ async def _notice(runtime: Runtime, polling: PollingBot, user_id: int, text: str
             text=text,
             now=runtime.clock.now(),
         )
-        await session.commit()
-    assert polling.sender is not None
-    polling.sender.wake()
+        await session.commit()  # its commit wakes the sender
 
 
 async def test_blocking_and_unblocking_the_bot(
