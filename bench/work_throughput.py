@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python -m bench.work_throughput [--users 50] [--items 5000]
      [--seconds 10 | --answers N] [--database sqlite|postgres|both] [--postgres-url URL]
+     [--think SECONDS]
 
 The real bot long-polls the project's Telegram stand-in (standin/) over real HTTP on 127.0.0.1,
 in this one process and event loop, with Telegram's rate limits off, on a fresh migrated
@@ -12,6 +13,11 @@ project (/work, the project, Start) and then all at once press the first label o
 card they see, again as soon as the bot has handled the press and shown the next card. The
 echo bot (bench/echo_bot.py) is measured the same way on its own stand-in: a press is answered
 and its message edited. See bench/README.md for what the figures mean.
+
+With --think, each worker looks at a card for a while before pressing (between 0.5 and 1.5 times
+SECONDS, drawn at random; the first press spread over the first SECONDS), as people do: the
+figures are then what that many workers at that pace see, the load one process carries, and the
+echo bot is not run (its rate would be the workers' pace).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import random
 import sys
 import time
 from collections.abc import Callable
@@ -180,8 +187,12 @@ async def answer_once(user: SimUser, counts: Counts) -> bool:
     return True
 
 
-async def answer_at_once(users: list[SimUser], load: Load) -> tuple[Counts, float, int]:
+async def answer_at_once(
+    users: list[SimUser], load: Load, think: float = 0.0
+) -> tuple[Counts, float, int]:
+    """Every worker answers until the budget is spent; with `think`, after a pause each time."""
     counts = Counts()
+    pauses = random.Random(7)
     failures = 0
     budget = load.actions
     started = time.perf_counter()
@@ -189,6 +200,8 @@ async def answer_at_once(users: list[SimUser], load: Load) -> tuple[Counts, floa
 
     async def one(user: SimUser) -> None:
         nonlocal budget, failures
+        if think:
+            await asyncio.sleep(pauses.uniform(0, think))
         while deadline is None or time.perf_counter() < deadline:
             if budget is not None:
                 if budget <= 0:
@@ -201,6 +214,8 @@ async def answer_at_once(users: list[SimUser], load: Load) -> tuple[Counts, floa
                 failures += 1
                 print(f"  press failed for {user!r}: {type(error).__name__}: {error}")
                 return
+            if think:
+                await asyncio.sleep(pauses.uniform(0.5, 1.5) * think)
 
     with CpuMeter().measuring() as cpu:
         await asyncio.gather(*(one(user) for user in users))
@@ -221,7 +236,9 @@ async def answered(runtime: Runtime) -> int:
         return int((await session.execute(query)).scalar_one())
 
 
-async def run_bot(database: str, url: str, load: Load, items: int) -> WorkResult:
+async def run_bot(
+    database: str, url: str, load: Load, items: int, think: float = 0.0
+) -> WorkResult:
     settings = load_settings(database_url=url, admin_ids="900", flood_limit=0, _env_file=None)
     runtime = Runtime.create(settings)
     standin = StandIn(rate_limits=None)
@@ -243,7 +260,7 @@ async def run_bot(database: str, url: str, load: Load, items: int) -> WorkResult
         for _ in range(WARMUP_ANSWERS):
             await asyncio.gather(*(answer_once(user, warm) for user in users))
         before = await answered(runtime)
-        counts, elapsed, failures = await answer_at_once(users, load)
+        counts, elapsed, failures = await answer_at_once(users, load, think)
         stored = await answered(runtime) - before
     finally:
         await polling.stop()
@@ -287,11 +304,61 @@ def report(echo: Result, results: list[WorkResult], load: Load, items: int) -> s
     return "\n".join(lines)
 
 
+def paced_report(results: list[WorkResult], load: Load, items: int, think: float) -> str:
+    """The figures of workers who pause to look at each card (--think)."""
+    budget = f"{load.seconds:g} s" if load.seconds is not None else f"{load.actions} answers"
+    header = ("database", "workers", "pause s", "offered/s", "answers/s", "p50 ms", "p99 ms")
+    rows = [(*header, "CPU ms", "CPU busy")]
+    for r in results:
+        result = r.result
+        cpu = result.cpu.process if result.cpu else float("nan")
+        rows.append(
+            (
+                result.database,
+                str(result.users),
+                f"{think:g}",
+                f"{result.users / think:.0f}",
+                f"{result.rate:.0f}",
+                f"{result.percentile(0.50):.0f}",
+                f"{result.percentile(0.99):.0f}",
+                f"{result.cpu_ms()[0]:.2f}",
+                f"{cpu / result.elapsed:.0%}" if result.elapsed else "-",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    table_lines = ["  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    table_lines.insert(1, "  ".join("-" * w for w in widths))
+    lines = [
+        "",
+        f"{load.users} simulated workers, each pausing {think / 2:g}-{think * 3 / 2:g} s on a "
+        f"card before pressing, {budget}, one process, stand-in on 127.0.0.1 with Telegram's "
+        f"rate limits OFF; a project of {items} text items.",
+        "offered/s: the answers per second the workers' pace asks for; CPU busy: the process's "
+        "CPU time over the measured period (100% = one core all the time).",
+        "",
+        *table_lines,
+        "",
+    ]
+    for r in results:
+        lines.append(
+            f"Rafiq on {r.result.database}: {r.counts.answers} answers pressed, {r.stored} stored "
+            "as answered in the measured period."
+        )
+    return "\n".join(lines)
+
+
 async def measure(
-    databases: list[str], postgres_url: str, load: Load, items: int, say: Callable[[str], None]
-) -> tuple[Result, list[WorkResult]]:
-    say(f"measuring the aiogram echo bot, {load.users} users ...")
-    echo = await run_echo(load)
+    databases: list[str],
+    postgres_url: str,
+    load: Load,
+    items: int,
+    say: Callable[[str], None],
+    think: float = 0.0,
+) -> tuple[Result | None, list[WorkResult]]:
+    echo = None
+    if not think:
+        say(f"measuring the aiogram echo bot, {load.users} users ...")
+        echo = await run_echo(load)
     runs: dict[str, Callable[[], contextlib.AbstractAsyncContextManager[str]]] = {
         "sqlite": sqlite_database,
         "postgres": lambda: postgres_database(postgres_url),
@@ -300,7 +367,7 @@ async def measure(
     for database in databases:
         say(f"measuring Rafiq's work loop on {database}, {load.users} workers ...")
         async with runs[database]() as url:
-            results.append(await run_bot(database, url, load, items))
+            results.append(await run_bot(database, url, load, items, think))
     return echo, results
 
 
@@ -313,6 +380,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     budget.add_argument("--answers", type=int, help="answers per bot, across all workers")
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="seconds a worker looks at a card before pressing, on average (default 0)",
+    )
+    parser.add_argument(
         "--postgres-url",
         default=os.environ.get("TEST_DATABASE_URL") or DEFAULT_POSTGRES,
         help="PostgreSQL server to create the run's scratch database on (TEST_DATABASE_URL)",
@@ -322,6 +395,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         args.seconds = 10.0
     if args.users < 1 or args.items < 1:
         parser.error("--users and --items must be at least 1")
+    if args.think < 0:
+        parser.error("--think must not be negative")
     return args
 
 
@@ -331,10 +406,22 @@ def main(argv: list[str] | None = None) -> int:
     load = Load(args.users, args.seconds, args.answers)
     databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
     echo, results = asyncio.run(
-        measure(databases, args.postgres_url, load, args.items, lambda s: print(s, flush=True))
+        measure(
+            databases,
+            args.postgres_url,
+            load,
+            args.items,
+            lambda s: print(s, flush=True),
+            args.think,
+        )
     )
-    print(report(echo, results, load, args.items), flush=True)
-    failed = echo.failures or any(r.result.failures or r.counts.stale for r in results)
+    if echo is None:
+        print(paced_report(results, load, args.items, args.think), flush=True)
+    else:
+        print(report(echo, results, load, args.items), flush=True)
+    failed = (echo is not None and echo.failures) or any(
+        r.result.failures or r.counts.stale for r in results
+    )
     return 1 if failed else 0
 
 

@@ -26,6 +26,22 @@ def test_work_throughput_answers_items_and_stores_every_answer(
     assert "0 answers left the same card" in out
 
 
+def test_work_throughput_with_pauses_reports_the_workers_pace_without_the_echo(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    arguments = "--users 4 --answers 8 --items 40 --database sqlite --think 0.02"
+    exit_code = work_throughput.main(arguments.split())
+
+    out = capsys.readouterr().out
+    assert exit_code == 0, out
+    assert "aiogram echo" not in out and "measuring the aiogram echo bot" not in out
+    row = next(line.split() for line in out.splitlines() if line.strip().startswith("sqlite "))
+    assert row[:4] == ["sqlite", "4", "0.02", "200"]  # database, workers, pause, offered/s
+    assert float(row[4]) > 0 and float(row[5]) <= float(row[6])
+    assert row[8].endswith("%")
+    assert "Rafiq on sqlite: 8 answers pressed, 8 stored as answered" in out
+
+
 def test_claim_query_times_both_sizes(capsys: pytest.CaptureFixture[str]) -> None:
     exit_code = claim_query.main(
         ["--sizes", "300,3000", "--skipped", "100", "--repeat", "5", "--database", "sqlite"]
