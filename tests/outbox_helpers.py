@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from bot.sender import OutboxSender
 from core import db, outbox
@@ -119,8 +119,9 @@ async def add_people(
 ) -> dict[int, str]:
     """People who accepted the consent, each with a language in turn; their locales."""
     locales = {uid: LOCALES[n % len(LOCALES)] for n, uid in enumerate(ids)}
+    rows = [{"id": uid, "locale": loc, "consented_at": now} for uid, loc in locales.items()]
     async with sessions() as session:
-        session.add_all(User(id=uid, locale=loc, consented_at=now) for uid, loc in locales.items())
+        await session.execute(insert(User), rows)
         await session.commit()
     for uid, loc in locales.items():
         server.user(uid, language_code=TELEGRAM_CODES[loc])
@@ -130,20 +131,27 @@ async def add_people(
 async def enqueue_broadcast(
     sessions: db.SessionFactory, locales: dict[int, str], now: Any, broadcast_id: int = 1
 ) -> None:
-    """The rows a broadcast writes: one per person, the text in their language."""
+    """The rows a broadcast writes: one per person, the text in their language (one statement
+    for them all, as `outreach.broadcasts.expand` writes them)."""
+    rows = [
+        {
+            "chat_id": uid,
+            "user_id": uid,
+            "kind": "broadcast",
+            "dedup_key": f"broadcast:{broadcast_id}:{uid}",
+            "priority": outbox.BROADCAST_PRIORITY,
+            "text": ANNOUNCEMENT[loc],
+            "broadcast_id": broadcast_id,
+            "state": outbox.WAITING,
+            "not_before": now,
+            "created_at": now,
+            "attempts": 0,
+        }
+        for uid, loc in locales.items()
+    ]
     async with sessions() as session:
-        for uid, loc in locales.items():
-            await outbox.enqueue(
-                session,
-                chat_id=uid,
-                user_id=uid,
-                kind="broadcast",
-                dedup_key=f"broadcast:{broadcast_id}:{uid}",
-                text=ANNOUNCEMENT[loc],
-                now=now,
-                priority=outbox.BROADCAST_PRIORITY,
-                broadcast_id=broadcast_id,
-            )
+        await session.execute(insert(OutboxMessage), rows)
+        outbox.rows_queued(session)
         await session.commit()
 
 
