@@ -83,6 +83,9 @@ async def test_a_worker_registers_mobile_money_and_is_paid(
         runtime.sessions, runtime.gate, runtime.clock, runtime.settings, out_dir=tmp_path
     )
     [payout_id] = result.report.created
+    with use_locale(locale):
+        created = payout_notices.payout_created(750, "USD", "mobile_money", PHONE)
+    await user.wait_for(lambda m: m.text == created)  # the sender delivers it, then /earnings
     await user.send("/earnings")
     assert line(locale, "In payout: {amount}", amount=money) in shown(user)
     assert f"{money}, {t(locale, 'on its way')}" in shown(user)
@@ -91,8 +94,7 @@ async def test_a_worker_registers_mobile_money_and_is_paid(
             await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))
         ).scalars()
         [notice] = list(notices)
-    with use_locale(locale):
-        assert notice.text == payout_notices.payout_created(750, "USD", "mobile_money", PHONE)
+    assert notice.text == created
     assert money in notice.text and notice.chat_id == 330
 
     async with runtime.sessions() as session:
